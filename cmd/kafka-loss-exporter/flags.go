@@ -1,0 +1,123 @@
+package main
+
+import (
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/alecthomas/kingpin/v2"
+	"github.com/prometheus/exporter-toolkit/web"
+	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
+
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/kafka"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/logging"
+)
+
+// defaultListenAddress is the exporter's default port.
+const defaultListenAddress = ":9785"
+
+// passwordEnv is the environment variable read for the SASL password when no
+// password file is given.
+const passwordEnv = "KAFKA_LOSS_EXPORTER_SASL_PASSWORD"
+
+// flags holds every command-line setting.
+type flags struct {
+	kafka            kafka.Options
+	saslPasswordFile string
+
+	web         *web.FlagConfig
+	metricsPath string
+
+	logLevel, logFormat string
+
+	pollInterval, pollTimeout time.Duration
+
+	topicFilter, topicExclude string
+}
+
+// defineFlags declares the command line on app.
+func defineFlags(app *kingpin.Application) *flags {
+	f := &flags{}
+	app.Flag("kafka.server", "Kafka bootstrap broker address host:port (repeatable).").
+		Default("localhost:9092").StringsVar(&f.kafka.Servers)
+	app.Flag("kafka.version", "Kafka protocol version to speak (3.0.0 or later for batched admin requests).").
+		Default("3.6.0").StringVar(&f.kafka.Version)
+	app.Flag("kafka.client-id", "Client id the exporter sends to Kafka.").
+		Default("kafka-loss-exporter").StringVar(&f.kafka.ClientID)
+	app.Flag("kafka.timeout", "Dial, read and write timeout of one Kafka request.").
+		Default("10s").DurationVar(&f.kafka.Timeout)
+
+	app.Flag("kafka.sasl.mechanism", "SASL mechanism: plain, scram-sha-256 or scram-sha-512 (empty: no SASL).").
+		Default("").StringVar(&f.kafka.SASLMechanism)
+	app.Flag("kafka.sasl.username", "SASL user name.").
+		Default("").StringVar(&f.kafka.SASLUsername)
+	app.Flag("kafka.sasl.password-file", "File holding the SASL password. Without it the password is read from $"+passwordEnv+".").
+		Default("").StringVar(&f.saslPasswordFile)
+
+	app.Flag("kafka.tls.enabled", "Connect to Kafka with TLS.").
+		Default("false").BoolVar(&f.kafka.TLSEnabled)
+	app.Flag("kafka.tls.ca-file", "PEM file of the CA(s) that sign the brokers' certificates (default: system roots).").
+		Default("").StringVar(&f.kafka.TLSCAFile)
+	app.Flag("kafka.tls.cert-file", "PEM client certificate for mutual TLS.").
+		Default("").StringVar(&f.kafka.TLSCertFile)
+	app.Flag("kafka.tls.key-file", "PEM private key of the client certificate.").
+		Default("").StringVar(&f.kafka.TLSKeyFile)
+	app.Flag("kafka.tls.server-name", "Server name to verify the brokers' certificates against (default: the host of each address).").
+		Default("").StringVar(&f.kafka.TLSServerName)
+	app.Flag("kafka.tls.insecure-skip-verify", "Do not verify the brokers' certificates (unsafe).").
+		Default("false").BoolVar(&f.kafka.TLSInsecureSkipVerify)
+
+	f.web = kingpinflag.AddFlags(app, defaultListenAddress)
+	app.Flag("web.telemetry-path", "Path under which to expose metrics.").
+		Default("/metrics").StringVar(&f.metricsPath)
+
+	app.Flag("log.level", "Only log messages with the given severity or above: debug, info, warn, error.").
+		Default("info").EnumVar(&f.logLevel, logging.Levels...)
+	app.Flag("log.format", "Output format of log messages: logfmt or json.").
+		Default("logfmt").EnumVar(&f.logFormat, logging.Formats...)
+
+	app.Flag("poll.interval", "Time between two polls of the cluster.").
+		Default("30s").DurationVar(&f.pollInterval)
+	app.Flag("poll.timeout", "Longest time one poll may take; a slower poll fails.").
+		Default("20s").DurationVar(&f.pollTimeout)
+
+	app.Flag("topic.filter", "Regex of the topics to watch (anchored). Internal topics are included unless excluded.").
+		Default(".*").StringVar(&f.topicFilter)
+	app.Flag("topic.exclude", "Regex of the topics not to watch (anchored; empty: none).").
+		Default("").StringVar(&f.topicExclude)
+	return f
+}
+
+// validate checks the settings that kingpin cannot, naming the flag at fault.
+func (f *flags) validate() error {
+	if f.pollInterval <= 0 {
+		return fmt.Errorf("--poll.interval must be positive, got %s", f.pollInterval)
+	}
+	if f.pollTimeout <= 0 {
+		return fmt.Errorf("--poll.timeout must be positive, got %s", f.pollTimeout)
+	}
+	if f.kafka.Timeout > f.pollTimeout {
+		return fmt.Errorf("--kafka.timeout (%s) must not exceed --poll.timeout (%s)", f.kafka.Timeout, f.pollTimeout)
+	}
+	if f.metricsPath == "" || f.metricsPath[0] != '/' {
+		return fmt.Errorf("--web.telemetry-path %q must start with /", f.metricsPath)
+	}
+	for _, p := range []string{"/healthz", "/ready"} {
+		if f.metricsPath == p {
+			return fmt.Errorf("--web.telemetry-path %q clashes with the %s endpoint", f.metricsPath, p)
+		}
+	}
+	return nil
+}
+
+// compileFilter compiles an anchored regex flag; "" gives nil (no filter).
+func compileFilter(flag, expr string) (*regexp.Regexp, error) {
+	if expr == "" {
+		return nil, nil
+	}
+	re, err := regexp.Compile("^(?:" + expr + ")$")
+	if err != nil {
+		return nil, fmt.Errorf("--%s %q does not compile: %w", flag, expr, err)
+	}
+	return re, nil
+}

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/go-kit/log"
+	"github.com/go-kit/log/level"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/common/version"
+	"github.com/prometheus/exporter-toolkit/web"
+)
+
+// readiness says whether the first poll has succeeded.
+type readiness interface{ Ready() bool }
+
+// promhttpLogger adapts go-kit to promhttp's error logger.
+type promhttpLogger struct{ logger log.Logger }
+
+func (l promhttpLogger) Println(v ...any) { level.Error(l.logger).Log("msg", fmt.Sprint(v...)) }
+
+// newHandler returns the exporter's HTTP routes: metrics, the landing page,
+// /healthz (the process is alive) and /ready (a poll has succeeded).
+func newHandler(metricsPath string, gatherer prometheus.Gatherer, ready readiness, logger log.Logger) (http.Handler, error) {
+	mux := http.NewServeMux()
+	mux.Handle(metricsPath, promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{
+		ErrorLog:            promhttpLogger{logger},
+		ErrorHandling:       promhttp.ContinueOnError,
+		MaxRequestsInFlight: 10,
+	}))
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("/ready", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if !ready.Ready() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintln(w, "not ready: no successful poll of the Kafka cluster yet")
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
+	if metricsPath != "/" {
+		landing, err := web.NewLandingPage(web.LandingConfig{
+			Name:        "Kafka Loss Exporter",
+			Description: "Tells a Kafka team before it happens that their cluster is about to lose messages, and when it did.",
+			Version:     version.Info(),
+			Links: []web.LandingLinks{
+				{Address: metricsPath, Text: "Metrics"},
+				{Address: "/healthz", Text: "Health", Description: "the process is alive"},
+				{Address: "/ready", Text: "Readiness", Description: "a poll of the cluster has succeeded"},
+			},
+		})
+		if err != nil {
+			return nil, err
+		}
+		mux.Handle("/", landing)
+	}
+	return mux, nil
+}

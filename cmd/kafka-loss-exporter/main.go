@@ -1,0 +1,150 @@
+// Command kafka-loss-exporter is a Prometheus exporter that tells a Kafka
+// team when its cluster is about to lose messages, and when it did.
+//
+// main wires flags, logger, registry and HTTP; everything else lives in the
+// packages below, which never read flags or globals.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/IBM/sarama"
+	"github.com/alecthomas/kingpin/v2"
+	"github.com/go-kit/log"
+	"github.com/go-kit/log/level"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
+	"github.com/prometheus/common/version"
+	"github.com/prometheus/exporter-toolkit/web"
+	"github.com/rcrowley/go-metrics"
+
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/collector"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/fetch"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/kafka"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/logging"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/poller"
+)
+
+const exporterName = "kafka_loss_exporter"
+
+func main() {
+	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr, os.LookupEnv))
+}
+
+// usageError is a bad command line or an unusable input file: exit status 2.
+type usageError struct{ error }
+
+// run is the whole program; it returns the exit status.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv func(string) (string, bool)) int {
+	app := kingpin.New("kafka-loss-exporter", "Prometheus exporter that tells a Kafka team before it happens that their cluster is about to lose messages, and when it did.")
+	app.UsageWriter(stdout)
+	app.ErrorWriter(stderr)
+	app.Version(version.Print("kafka-loss-exporter"))
+	app.HelpFlag.Short('h')
+	f := defineFlags(app)
+	if _, err := app.Parse(args); err != nil {
+		fmt.Fprintf(stderr, "kafka-loss-exporter: error: %s\n", err)
+		return 2
+	}
+	logger, slogger, err := logging.New(stderr, f.logLevel, f.logFormat)
+	if err != nil {
+		fmt.Fprintf(stderr, "kafka-loss-exporter: error: %s\n", err)
+		return 2
+	}
+	if err := serve(ctx, f, logger, slogger, lookupEnv); err != nil {
+		var uerr usageError
+		if errors.As(err, &uerr) {
+			fmt.Fprintf(stderr, "kafka-loss-exporter: error: %s\n", err)
+			return 2
+		}
+		level.Error(logger).Log("msg", "exporter stopped", "err", err)
+		return 1
+	}
+	return 0
+}
+
+// serve validates the settings, starts the poller and serves HTTP until ctx
+// ends or a signal arrives.
+func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logger, lookupEnv func(string) (string, bool)) error {
+	if err := f.validate(); err != nil {
+		return usageError{err}
+	}
+	password, err := kafka.ReadSecret(f.saslPasswordFile, passwordEnv, lookupEnv)
+	if err != nil {
+		return usageError{fmt.Errorf("--kafka.sasl.password-file: %w", err)}
+	}
+	f.kafka.SASLPassword = password
+	saramaConf, err := f.kafka.SaramaConfig()
+	if err != nil {
+		return usageError{err}
+	}
+	topicFilter, err := compileFilter("topic.filter", f.topicFilter)
+	if err != nil {
+		return usageError{err}
+	}
+	topicExclude, err := compileFilter("topic.exclude", f.topicExclude)
+	if err != nil {
+		return usageError{err}
+	}
+	if *f.web.WebConfigFile != "" {
+		if err := web.Validate(*f.web.WebConfigFile); err != nil {
+			return usageError{fmt.Errorf("--web.config.file %s: %w", *f.web.WebConfigFile, err)}
+		}
+	}
+
+	// sarama's logger and metrics registry are package globals: only main
+	// sets them.
+	sarama.Logger = logging.NewSaramaLogger(logger)
+	metrics.UseNilMetrics = true
+
+	level.Info(logger).Log("msg", "starting kafka-loss-exporter", "version", version.Info(), "servers", fmt.Sprint(f.kafka.Servers),
+		"kafka_version", f.kafka.Version, "sasl", f.kafka.SASLMechanism, "tls", f.kafka.TLSEnabled, "poll_interval", f.pollInterval)
+
+	client := kafka.NewClient(saramaConf, f.kafka.Servers)
+	defer client.Close()
+	fetcher := fetch.New(client, fetch.Options{TopicFilter: topicFilter, TopicExclude: topicExclude})
+	poll := poller.New(fetcher.Fetch, poller.Options{Interval: f.pollInterval, Timeout: f.pollTimeout}, log.With(logger, "component", "poller"))
+
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(
+		versioncollector.NewCollector(exporterName),
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collector.NewExporter(poll, poll, client.Requests, fetch.Collectors),
+		collector.NewReplication(poll),
+	)
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go poll.Run(ctx)
+
+	handler, err := newHandler(f.metricsPath, registry, poll, logger)
+	if err != nil {
+		return err
+	}
+	server := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- web.ListenAndServe(server, f.web, slogger) }()
+	select {
+	case err := <-errc:
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return err
+	case <-ctx.Done():
+		level.Info(logger).Log("msg", "shutting down")
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return server.Shutdown(sctx)
+	}
+}

@@ -1,0 +1,131 @@
+package collector
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/fetch"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
+)
+
+// testSnapshot is a 3-broker cluster where broker 3 is down: partition 0 of
+// "orders" lost broker 3 from its ISR, partition 1 is offline, and the
+// offsets of partition 1 are unknown.
+func testSnapshot() *snapshot.Snapshot {
+	return &snapshot.Snapshot{
+		Time:         time.Unix(1700000000, 0),
+		ControllerID: 1,
+		Brokers: []snapshot.Broker{
+			{ID: 1, Addr: "127.0.0.1:9091", Rack: "a"},
+			{ID: 2, Addr: "127.0.0.1:9092", Rack: "b"},
+		},
+		Topics: []snapshot.Topic{
+			{Name: "orders", Partitions: []snapshot.Partition{
+				{ID: 0, Leader: 1, Replicas: []int32{1, 2, 3}, ISR: []int32{1, 2}, OfflineReplicas: []int32{3},
+					Offsets: snapshot.Offsets{Known: true, Oldest: 5, Latest: 42}},
+				{ID: 1, Leader: -1, Replicas: []int32{3}, ISR: []int32{3}, OfflineReplicas: []int32{3},
+					Offsets: snapshot.Offsets{Err: "no leader"}},
+			}},
+			{Name: "payments", Partitions: []snapshot.Partition{
+				{ID: 0, Leader: 2, Replicas: []int32{1, 2}, ISR: []int32{2, 1},
+					Offsets: snapshot.Offsets{Known: true, Oldest: 0, Latest: 7}},
+			}},
+		},
+		Collectors: []snapshot.CollectorResult{
+			{Name: fetch.CollectorMetadata, Success: true, Duration: 10 * time.Millisecond},
+			{Name: fetch.CollectorOffsets, Success: true, Duration: 20 * time.Millisecond},
+		},
+	}
+}
+
+func TestReplicationGolden(t *testing.T) {
+	c := NewReplication(SnapshotFunc(testSnapshot))
+	want := `
+# HELP kafka_broker_info Information about a live broker (always 1), from the last poll.
+# TYPE kafka_broker_info gauge
+kafka_broker_info{address="127.0.0.1:9091",id="1",rack="a"} 1
+kafka_broker_info{address="127.0.0.1:9092",id="2",rack="b"} 1
+# HELP kafka_broker_out_of_sync_replicas Number of partition replicas hosted on the broker that are outside their partition's ISR, from the last poll.
+# TYPE kafka_broker_out_of_sync_replicas gauge
+kafka_broker_out_of_sync_replicas{id="1"} 0
+kafka_broker_out_of_sync_replicas{id="2"} 0
+kafka_broker_out_of_sync_replicas{id="3"} 1
+# HELP kafka_broker_up 1 when the broker is in the live broker list, 0 when it hosts replicas but is missing from it (down), from the last poll.
+# TYPE kafka_broker_up gauge
+kafka_broker_up{id="1"} 1
+kafka_broker_up{id="2"} 1
+kafka_broker_up{id="3"} 0
+# HELP kafka_brokers Number of live brokers in the cluster, from the last poll.
+# TYPE kafka_brokers gauge
+kafka_brokers 2
+# HELP kafka_topic_partition_current_offset Latest offset (high watermark) of the partition, from the last poll.
+# TYPE kafka_topic_partition_current_offset gauge
+kafka_topic_partition_current_offset{partition="0",topic="orders"} 42
+kafka_topic_partition_current_offset{partition="0",topic="payments"} 7
+# HELP kafka_topic_partition_in_sync_replica Number of in-sync replicas of the partition, from the last poll.
+# TYPE kafka_topic_partition_in_sync_replica gauge
+kafka_topic_partition_in_sync_replica{partition="0",topic="orders"} 2
+kafka_topic_partition_in_sync_replica{partition="0",topic="payments"} 2
+kafka_topic_partition_in_sync_replica{partition="1",topic="orders"} 1
+# HELP kafka_topic_partition_leader Broker id of the partition's leader, -1 when it has none, from the last poll.
+# TYPE kafka_topic_partition_leader gauge
+kafka_topic_partition_leader{partition="0",topic="orders"} 1
+kafka_topic_partition_leader{partition="0",topic="payments"} 2
+kafka_topic_partition_leader{partition="1",topic="orders"} -1
+# HELP kafka_topic_partition_leader_is_preferred 1 when the partition's leader is its preferred (first assigned) replica, from the last poll.
+# TYPE kafka_topic_partition_leader_is_preferred gauge
+kafka_topic_partition_leader_is_preferred{partition="0",topic="orders"} 1
+kafka_topic_partition_leader_is_preferred{partition="0",topic="payments"} 0
+kafka_topic_partition_leader_is_preferred{partition="1",topic="orders"} 0
+# HELP kafka_topic_partition_offline 1 when the partition has no live leader: it can be neither written nor read, from the last poll.
+# TYPE kafka_topic_partition_offline gauge
+kafka_topic_partition_offline{partition="0",topic="orders"} 0
+kafka_topic_partition_offline{partition="0",topic="payments"} 0
+kafka_topic_partition_offline{partition="1",topic="orders"} 1
+# HELP kafka_topic_partition_offline_replicas Number of the partition's replicas that Kafka reports offline, from the last poll.
+# TYPE kafka_topic_partition_offline_replicas gauge
+kafka_topic_partition_offline_replicas{partition="0",topic="orders"} 1
+kafka_topic_partition_offline_replicas{partition="0",topic="payments"} 0
+kafka_topic_partition_offline_replicas{partition="1",topic="orders"} 1
+# HELP kafka_topic_partition_oldest_offset Oldest offset (log start) of the partition, from the last poll.
+# TYPE kafka_topic_partition_oldest_offset gauge
+kafka_topic_partition_oldest_offset{partition="0",topic="orders"} 5
+kafka_topic_partition_oldest_offset{partition="0",topic="payments"} 0
+# HELP kafka_topic_partition_replicas Number of replicas assigned to the partition, from the last poll.
+# TYPE kafka_topic_partition_replicas gauge
+kafka_topic_partition_replicas{partition="0",topic="orders"} 3
+kafka_topic_partition_replicas{partition="0",topic="payments"} 2
+kafka_topic_partition_replicas{partition="1",topic="orders"} 1
+# HELP kafka_topic_partition_under_replicated_partition 1 when fewer replicas of the partition are in sync than are assigned, from the last poll.
+# TYPE kafka_topic_partition_under_replicated_partition gauge
+kafka_topic_partition_under_replicated_partition{partition="0",topic="orders"} 1
+kafka_topic_partition_under_replicated_partition{partition="0",topic="payments"} 0
+kafka_topic_partition_under_replicated_partition{partition="1",topic="orders"} 0
+# HELP kafka_topic_partitions Number of partitions of the topic, from the last poll.
+# TYPE kafka_topic_partitions gauge
+kafka_topic_partitions{topic="orders"} 2
+kafka_topic_partitions{topic="payments"} 1
+`
+	if err := testutil.CollectAndCompare(c, strings.NewReader(want)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestReplicationRendersNothingWithoutMetadata(t *testing.T) {
+	for name, s := range map[string]*snapshot.Snapshot{
+		"before the first poll": nil,
+		"metadata failed": {Collectors: []snapshot.CollectorResult{
+			{Name: fetch.CollectorMetadata, Err: "no broker answered Metadata"},
+		}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := NewReplication(SnapshotFunc(func() *snapshot.Snapshot { return s }))
+			if n := testutil.CollectAndCount(c); n != 0 {
+				t.Fatalf("rendered %d series from a poll that did not read the cluster, want 0", n)
+			}
+		})
+	}
+}

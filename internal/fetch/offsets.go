@@ -1,0 +1,116 @@
+package fetch
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/IBM/sarama"
+
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/kafka"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
+)
+
+// partitionRef points at one partition inside the snapshot being built.
+type partitionRef struct {
+	topic string
+	p     *snapshot.Partition
+}
+
+// fetchOffsets reads the earliest and latest offset of every partition with
+// two ListOffsets requests per leader broker (one for each timestamp), sent
+// to all leaders in parallel. Failures are carried per partition; the error
+// says which brokers failed.
+func fetchOffsets(ctx context.Context, client *kafka.Client, topics []snapshot.Topic) error {
+	byLeader := map[int32][]partitionRef{}
+	for ti := range topics {
+		t := &topics[ti]
+		for pi := range t.Partitions {
+			p := &t.Partitions[pi]
+			if p.Leader == snapshot.NoLeader {
+				p.Offsets = snapshot.Offsets{Err: "no leader"}
+				continue
+			}
+			byLeader[p.Leader] = append(byLeader[p.Leader], partitionRef{topic: t.Name, p: p})
+		}
+	}
+
+	leaders := make([]int32, 0, len(byLeader))
+	for id := range byLeader {
+		leaders = append(leaders, id)
+	}
+	sort.Slice(leaders, func(i, j int) bool { return leaders[i] < leaders[j] })
+
+	errs := make([]error, len(leaders))
+	var wg sync.WaitGroup
+	for i, id := range leaders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = offsetsFromLeader(ctx, client, id, byLeader[id])
+		}()
+	}
+	wg.Wait()
+
+	var failed []error
+	for _, err := range errs {
+		if err != nil {
+			failed = append(failed, err)
+		}
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("ListOffsets failed on %d of %d leader brokers: %v", len(failed), len(leaders), failed)
+	}
+	return nil
+}
+
+// offsetsFromLeader fills the offsets of the partitions led by one broker.
+func offsetsFromLeader(ctx context.Context, client *kafka.Client, leader int32, parts []partitionRef) error {
+	oldest, err := listOffsets(ctx, client, leader, parts, sarama.OffsetOldest)
+	if err == nil {
+		var latest *sarama.OffsetResponse
+		latest, err = listOffsets(ctx, client, leader, parts, sarama.OffsetNewest)
+		if err == nil {
+			for _, ref := range parts {
+				ref.p.Offsets = offsetsOf(oldest, latest, ref.topic, ref.p.ID)
+			}
+			return nil
+		}
+	}
+	for _, ref := range parts {
+		ref.p.Offsets = snapshot.Offsets{Err: "leader unreachable"}
+	}
+	return err
+}
+
+func listOffsets(ctx context.Context, client *kafka.Client, leader int32, parts []partitionRef, at int64) (*sarama.OffsetResponse, error) {
+	req := sarama.NewOffsetRequest(client.Version())
+	for _, ref := range parts {
+		req.AddBlock(ref.topic, ref.p.ID, at, 1)
+	}
+	return kafka.OnBroker(ctx, client, leader, kafka.APIListOffsets, func(b *sarama.Broker) (*sarama.OffsetResponse, error) {
+		return b.GetAvailableOffsets(req)
+	})
+}
+
+// offsetsOf reads one partition's answer from both responses.
+func offsetsOf(oldest, latest *sarama.OffsetResponse, topic string, partition int32) snapshot.Offsets {
+	o, l := oldest.GetBlock(topic, partition), latest.GetBlock(topic, partition)
+	switch {
+	case o == nil || l == nil:
+		return snapshot.Offsets{Err: "missing from ListOffsets response"}
+	case o.Err != sarama.ErrNoError:
+		return snapshot.Offsets{Err: kafka.ErrorName(o.Err)}
+	case l.Err != sarama.ErrNoError:
+		return snapshot.Offsets{Err: kafka.ErrorName(l.Err)}
+	}
+	return snapshot.Offsets{Known: true, Oldest: blockOffset(o), Latest: blockOffset(l)}
+}
+
+func blockOffset(b *sarama.OffsetResponseBlock) int64 {
+	if len(b.Offsets) > 0 && b.Offset == 0 {
+		return b.Offsets[0]
+	}
+	return b.Offset
+}

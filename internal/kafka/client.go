@@ -1,0 +1,265 @@
+package kafka
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/IBM/sarama"
+)
+
+// Client keeps one connection per broker and sends the exporter's requests on
+// them. Every request is counted in Requests. Client is safe for concurrent
+// use; requests to different brokers run in parallel.
+type Client struct {
+	conf      *sarama.Config
+	bootstrap []string
+	// Requests counts every request the client sent, by API.
+	Requests *RequestCounts
+
+	mu      sync.Mutex
+	brokers map[int32]*sarama.Broker // live connections by broker id
+	addrs   map[int32]string         // broker addresses from the last Metadata
+	seeds   map[string]*sarama.Broker
+}
+
+// NewClient returns a client for the bootstrap servers. It connects lazily.
+func NewClient(conf *sarama.Config, bootstrap []string) *Client {
+	return &Client{
+		conf:      conf,
+		bootstrap: append([]string(nil), bootstrap...),
+		Requests:  NewRequestCounts(),
+		brokers:   map[int32]*sarama.Broker{},
+		addrs:     map[int32]string{},
+		seeds:     map[string]*sarama.Broker{},
+	}
+}
+
+// Version is the Kafka protocol version the client speaks.
+func (c *Client) Version() sarama.KafkaVersion { return c.conf.Version }
+
+// Close closes every connection.
+func (c *Client) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for id, b := range c.brokers {
+		_ = b.Close()
+		delete(c.brokers, id)
+	}
+	for addr, b := range c.seeds {
+		_ = b.Close()
+		delete(c.seeds, addr)
+	}
+	return nil
+}
+
+// SetBrokers records the broker addresses from a Metadata response; a
+// connection to a broker whose address changed is dropped.
+func (c *Client) SetBrokers(brokers []*sarama.Broker) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	seen := map[int32]bool{}
+	for _, b := range brokers {
+		seen[b.ID()] = true
+		if old, ok := c.addrs[b.ID()]; ok && old != b.Addr() {
+			if conn, ok := c.brokers[b.ID()]; ok {
+				_ = conn.Close()
+				delete(c.brokers, b.ID())
+			}
+		}
+		c.addrs[b.ID()] = b.Addr()
+	}
+	for id := range c.addrs {
+		if !seen[id] {
+			delete(c.addrs, id)
+			if conn, ok := c.brokers[id]; ok {
+				_ = conn.Close()
+				delete(c.brokers, id)
+			}
+		}
+	}
+}
+
+// BrokerIDs returns the ids of the brokers from the last Metadata.
+func (c *Client) BrokerIDs() []int32 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ids := make([]int32, 0, len(c.addrs))
+	for id := range c.addrs {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// broker returns an open connection to the broker id.
+func (c *Client) broker(id int32) (*sarama.Broker, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if b, ok := c.brokers[id]; ok {
+		return b, nil
+	}
+	addr, ok := c.addrs[id]
+	if !ok {
+		return nil, fmt.Errorf("broker %d is not in the cluster metadata", id)
+	}
+	b := sarama.NewBroker(addr)
+	if err := b.Open(c.conf); err != nil && !errors.Is(err, sarama.ErrAlreadyConnected) {
+		return nil, fmt.Errorf("broker %d (%s): %w", id, addr, err)
+	}
+	c.Requests.addOpen()
+	c.brokers[id] = b
+	return b, nil
+}
+
+// seed returns an open connection to a bootstrap address.
+func (c *Client) seed(addr string) (*sarama.Broker, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if b, ok := c.seeds[addr]; ok {
+		return b, nil
+	}
+	b := sarama.NewBroker(addr)
+	if err := b.Open(c.conf); err != nil && !errors.Is(err, sarama.ErrAlreadyConnected) {
+		return nil, fmt.Errorf("%s: %w", addr, err)
+	}
+	c.Requests.addOpen()
+	c.seeds[addr] = b
+	return b, nil
+}
+
+// drop closes a connection that failed so the next request reconnects.
+func (c *Client) drop(b *sarama.Broker) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for id, x := range c.brokers {
+		if x == b {
+			delete(c.brokers, id)
+		}
+	}
+	for addr, x := range c.seeds {
+		if x == b {
+			delete(c.seeds, addr)
+		}
+	}
+	_ = b.Close()
+}
+
+// call sends one request on b, counting it, and gives up waiting when ctx
+// ends. sarama's own timeouts (--kafka.timeout) bound the request itself, so
+// an abandoned call finishes soon after.
+func call[T any](ctx context.Context, c *Client, b *sarama.Broker, api string, send func(*sarama.Broker) (T, error)) (T, error) {
+	var zero T
+	if err := ctx.Err(); err != nil {
+		return zero, err
+	}
+	c.Requests.add(api)
+	type result struct {
+		v   T
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		v, err := send(b)
+		done <- result{v, err}
+	}()
+	select {
+	case r := <-done:
+		if r.err != nil && isConnectionError(r.err) {
+			c.drop(b)
+		}
+		return r.v, r.err
+	case <-ctx.Done():
+		c.drop(b)
+		return zero, fmt.Errorf("%s request to %s: %w", api, b.Addr(), ctx.Err())
+	}
+}
+
+// isConnectionError reports whether err is a transport failure (as opposed
+// to a Kafka error code in a response), after which the connection is reset.
+func isConnectionError(err error) bool {
+	var kerr sarama.KError
+	return !errors.As(err, &kerr)
+}
+
+// OnBroker sends one request to the broker id.
+func OnBroker[T any](ctx context.Context, c *Client, id int32, api string, send func(*sarama.Broker) (T, error)) (T, error) {
+	b, err := c.broker(id)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	v, err := call(ctx, c, b, api, send)
+	if err != nil {
+		return v, fmt.Errorf("broker %d (%s): %w", id, b.Addr(), err)
+	}
+	return v, nil
+}
+
+// Metadata asks the cluster for metadata of all topics. It tries the brokers
+// known from the last Metadata first, then the bootstrap servers, and returns
+// the first answer; the error lists every failure when none answered.
+func (c *Client) Metadata(ctx context.Context) (*sarama.MetadataResponse, error) {
+	req := sarama.NewMetadataRequest(c.conf.Version, nil)
+	req.AllowAutoTopicCreation = false
+	send := func(b *sarama.Broker) (*sarama.MetadataResponse, error) { return b.GetMetadata(req) }
+
+	var errs []error
+	for _, id := range c.BrokerIDs() {
+		b, err := c.broker(id)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		resp, err := call(ctx, c, b, APIMetadata, send)
+		if err == nil {
+			c.SetBrokers(resp.Brokers)
+			return resp, nil
+		}
+		errs = append(errs, fmt.Errorf("broker %d (%s): %w", id, b.Addr(), err))
+		if ctx.Err() != nil {
+			return nil, joinErrors(errs)
+		}
+	}
+	for _, addr := range c.bootstrap {
+		b, err := c.seed(addr)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		resp, err := call(ctx, c, b, APIMetadata, send)
+		if err == nil {
+			c.SetBrokers(resp.Brokers)
+			return resp, nil
+		}
+		errs = append(errs, fmt.Errorf("%s: %w", addr, err))
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return nil, fmt.Errorf("no broker answered Metadata: %w", joinErrors(errs))
+}
+
+// joinedError is several errors on one line, for one clear log line per poll.
+type joinedError []error
+
+func (e joinedError) Error() string {
+	parts := make([]string, len(e))
+	for i, err := range e {
+		parts[i] = err.Error()
+	}
+	return strings.Join(parts, "; ")
+}
+
+func (e joinedError) Unwrap() []error { return e }
+
+func joinErrors(errs []error) error {
+	switch len(errs) {
+	case 0:
+		return nil
+	case 1:
+		return errs[0]
+	}
+	return joinedError(errs)
+}

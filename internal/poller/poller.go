@@ -1,0 +1,169 @@
+// Package poller runs the fetch loop: every interval it builds a new snapshot
+// and swaps it in atomically, so scrapes read the latest one without ever
+// waiting for Kafka.
+package poller
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-kit/log"
+	"github.com/go-kit/log/level"
+
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
+)
+
+// FetchFunc reads the cluster once. It returns a snapshot even on failure
+// (with the collectors' outcomes) and a non-nil error when the cluster could
+// not be read at all.
+type FetchFunc func(ctx context.Context) (*snapshot.Snapshot, error)
+
+// Options configure the loop.
+type Options struct {
+	// Interval is the time between the starts of two polls.
+	Interval time.Duration
+	// Timeout bounds one poll.
+	Timeout time.Duration
+	// MinBackoff is the first retry delay after a failed poll; it doubles on
+	// each further failure up to Interval. Zero means one second.
+	MinBackoff time.Duration
+}
+
+// Status describes the outcome of the polls so far.
+type Status struct {
+	// Up is true when the last poll read the cluster.
+	Up bool
+	// LastAttempt is when the last poll started (zero before the first).
+	LastAttempt time.Time
+	// LastSuccess is when the last successful poll started (zero before one).
+	LastSuccess time.Time
+	// LastDuration is how long the last poll took.
+	LastDuration time.Duration
+	// LastError is the last poll's error ("" when it succeeded).
+	LastError string
+	// Polls and Failures count the polls run and the ones that failed.
+	Polls, Failures uint64
+	// ConsecutiveFailures counts the failed polls since the last success.
+	ConsecutiveFailures uint64
+}
+
+// Observer is told of every poll's snapshot, on the poll goroutine, before
+// the snapshot is published. Observers keep state across polls (event
+// counters, lag tables); they must not modify the snapshot.
+type Observer func(s *snapshot.Snapshot, err error)
+
+// Poller runs FetchFunc in a loop and publishes the result.
+type Poller struct {
+	fetch  FetchFunc
+	opts   Options
+	logger log.Logger
+
+	current   atomic.Pointer[snapshot.Snapshot]
+	status    atomic.Pointer[Status]
+	mu        sync.Mutex // serialises polls and guards observers
+	observers []Observer
+}
+
+// New returns a poller; call Run to start it.
+func New(fetch FetchFunc, opts Options, logger log.Logger) *Poller {
+	if opts.MinBackoff <= 0 {
+		opts.MinBackoff = time.Second
+	}
+	p := &Poller{fetch: fetch, opts: opts, logger: logger}
+	p.status.Store(&Status{})
+	return p
+}
+
+// Observe registers an observer. Call it before Run.
+func (p *Poller) Observe(o Observer) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.observers = append(p.observers, o)
+}
+
+// Snapshot returns the latest published snapshot, nil before the first poll.
+func (p *Poller) Snapshot() *snapshot.Snapshot { return p.current.Load() }
+
+// Status returns the outcome of the polls so far.
+func (p *Poller) Status() Status { return *p.status.Load() }
+
+// Ready reports whether a poll has succeeded at least once.
+func (p *Poller) Ready() bool { return !p.status.Load().LastSuccess.IsZero() }
+
+// Run polls until ctx ends. After a failed poll it retries with an
+// exponential backoff capped at the interval, logging one line per failure.
+func (p *Poller) Run(ctx context.Context) {
+	backoff := time.Duration(0)
+	for {
+		start := time.Now()
+		err := p.PollOnce(ctx)
+		wait := p.opts.Interval - time.Since(start)
+		if err != nil {
+			if backoff == 0 {
+				backoff = p.opts.MinBackoff
+			} else {
+				backoff *= 2
+			}
+			if backoff > p.opts.Interval {
+				backoff = p.opts.Interval
+			}
+			wait = backoff
+		} else {
+			backoff = 0
+		}
+		if wait < 0 {
+			wait = 0
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// PollOnce runs one poll now, publishes its snapshot and returns its error.
+func (p *Poller) PollOnce(ctx context.Context) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+
+	pctx, cancel := context.WithTimeout(ctx, p.opts.Timeout)
+	defer cancel()
+	start := time.Now()
+	s, err := p.fetch(pctx)
+	if s == nil {
+		s = &snapshot.Snapshot{Time: start, ControllerID: -1}
+	}
+	for _, o := range p.observers {
+		o(s, err)
+	}
+
+	prev := p.status.Load()
+	st := &Status{
+		Up:           err == nil,
+		LastAttempt:  start,
+		LastSuccess:  prev.LastSuccess,
+		LastDuration: time.Since(start),
+		Polls:        prev.Polls + 1,
+		Failures:     prev.Failures,
+	}
+	if err != nil {
+		st.Failures++
+		st.ConsecutiveFailures = prev.ConsecutiveFailures + 1
+		st.LastError = err.Error()
+		level.Error(p.logger).Log("msg", "poll failed", "err", err, "consecutive_failures", st.ConsecutiveFailures)
+	} else {
+		st.LastSuccess = start
+		if prev.ConsecutiveFailures > 0 {
+			level.Info(p.logger).Log("msg", "poll succeeded again", "after_failures", prev.ConsecutiveFailures)
+		}
+		level.Debug(p.logger).Log("msg", "poll done", "duration", st.LastDuration, "topics", len(s.Topics), "brokers", len(s.Brokers))
+	}
+	p.current.Store(s)
+	p.status.Store(st)
+	return err
+}

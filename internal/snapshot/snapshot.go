@@ -1,0 +1,141 @@
+// Package snapshot holds the immutable view of a Kafka cluster that one poll
+// builds. The poller publishes a *Snapshot and never changes it afterwards, so
+// risk evaluation and rendering may read it from any goroutine without locks.
+package snapshot
+
+import (
+	"sort"
+	"time"
+)
+
+// NoLeader is the leader id Kafka reports for a partition without a leader.
+const NoLeader int32 = -1
+
+// Snapshot is what one poll learned about the cluster.
+type Snapshot struct {
+	// Time is when the poll started.
+	Time time.Time
+	// Duration is how long the whole poll took.
+	Duration time.Duration
+	// ClusterID is the cluster id reported by Metadata ("" when unknown).
+	ClusterID string
+	// ControllerID is the active controller, -1 when unknown.
+	ControllerID int32
+	// Brokers are the live brokers listed by Metadata, sorted by ID.
+	Brokers []Broker
+	// Topics are the topics that passed the topic filters, sorted by name.
+	Topics []Topic
+	// Collectors is the outcome of each part of the poll, in poll order.
+	Collectors []CollectorResult
+}
+
+// Broker is a live broker as listed by Metadata.
+type Broker struct {
+	ID   int32
+	Addr string
+	Rack string
+}
+
+// Topic is one topic and its partitions.
+type Topic struct {
+	Name string
+	// ID is the topic id (Metadata v10+); zero when the broker gives none.
+	ID [16]byte
+	// Internal is true for Kafka's own topics such as __consumer_offsets.
+	Internal bool
+	// Partitions are sorted by ID.
+	Partitions []Partition
+}
+
+// Partition is the replication state and offsets of one partition.
+type Partition struct {
+	ID int32
+	// Leader is the leader broker id, NoLeader when the partition is offline.
+	Leader int32
+	// LeaderEpoch is the leader epoch (Metadata v7+), -1 when unknown.
+	LeaderEpoch int32
+	// Replicas is the assigned replica list; its first entry is the preferred leader.
+	Replicas []int32
+	// ISR is the in-sync replica set.
+	ISR []int32
+	// OfflineReplicas are replicas on brokers (or log dirs) that are offline.
+	OfflineReplicas []int32
+	// Err is the partition-level error name from Metadata ("" when none).
+	Err string
+	// Offsets are the partition's log start and end, when they could be read.
+	Offsets Offsets
+}
+
+// Offsets are a partition's earliest and latest offsets from ListOffsets.
+type Offsets struct {
+	// Known is false when the offsets could not be read this poll (no
+	// leader, leader unreachable, or an error); Err then says why.
+	Known bool
+	// Oldest is the log start offset.
+	Oldest int64
+	// Latest is the log end offset as seen by consumers (the high watermark).
+	Latest int64
+	// Err names the reason the offsets are unknown.
+	Err string
+}
+
+// CollectorResult is the outcome of one part of a poll.
+type CollectorResult struct {
+	Name     string
+	Success  bool
+	Duration time.Duration
+	// Err is the error that made Success false ("" on success). A partial
+	// failure (some brokers answered) is still a failure.
+	Err string
+}
+
+// Collector returns the result of the named collector and whether it ran.
+func (s *Snapshot) Collector(name string) (CollectorResult, bool) {
+	if s == nil {
+		return CollectorResult{}, false
+	}
+	for _, c := range s.Collectors {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return CollectorResult{}, false
+}
+
+// Succeeded reports whether the named collector ran and succeeded.
+func (s *Snapshot) Succeeded(name string) bool {
+	c, ok := s.Collector(name)
+	return ok && c.Success
+}
+
+// Topic returns the named topic, or nil.
+func (s *Snapshot) Topic(name string) *Topic {
+	if s == nil {
+		return nil
+	}
+	i := sort.Search(len(s.Topics), func(i int) bool { return s.Topics[i].Name >= name })
+	if i < len(s.Topics) && s.Topics[i].Name == name {
+		return &s.Topics[i]
+	}
+	return nil
+}
+
+// BrokerUp reports whether the broker id is in the live broker list.
+func (s *Snapshot) BrokerUp(id int32) bool {
+	for _, b := range s.Brokers {
+		if b.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// Contains reports whether id is in ids.
+func Contains(ids []int32, id int32) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
