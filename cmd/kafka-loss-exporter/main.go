@@ -112,7 +112,9 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 
 	client := kafka.NewClient(saramaConf, f.kafka.Servers)
 	defer client.Close()
-	fetcher := fetch.New(client, fetch.Options{TopicFilter: topicFilter, TopicExclude: topicExclude})
+	fetcher := fetch.New(client, fetch.Options{TopicFilter: topicFilter, TopicExclude: topicExclude},
+		fetch.NewOffsets(client),
+	)
 	poll := poller.New(fetcher.Fetch, poller.Options{Interval: f.pollInterval, Timeout: f.pollTimeout}, log.With(logger, "component", "poller"))
 
 	registry := prometheus.NewRegistry()
@@ -120,7 +122,7 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 		versioncollector.NewCollector(exporterName),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		collector.NewExporter(poll, poll, client.Requests, fetch.Collectors),
+		collector.NewExporter(poll, poll, client.Requests, fetcher.Collectors()),
 		collector.NewReplication(poll),
 	)
 

@@ -12,14 +12,20 @@ import (
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
 )
 
-// Collector names, as reported in kafka_loss_exporter_collector_success.
-const (
-	CollectorMetadata = "metadata"
-	CollectorOffsets  = "offsets"
-)
+// CollectorMetadata is the name of the Metadata step, which every poll runs
+// first; when it fails the poll fails and no other step runs.
+const CollectorMetadata = "metadata"
 
-// Collectors lists the collectors every poll runs, in order.
-var Collectors = []string{CollectorMetadata, CollectorOffsets}
+// Step is one collector of a poll. Steps run in order after Metadata; each
+// reads what Metadata and the earlier steps put in the snapshot and adds its
+// own part. A step's error marks it failed (kafka_loss_exporter_collector_success
+// 0) without failing the poll: what it could read stays in the snapshot.
+type Step interface {
+	// Name is the collector label of the step.
+	Name() string
+	// Run fills the step's part of s.
+	Run(ctx context.Context, s *snapshot.Snapshot) error
+}
 
 // Options select what a poll reads.
 type Options struct {
@@ -33,12 +39,23 @@ type Options struct {
 type Fetcher struct {
 	client *kafka.Client
 	opts   Options
+	steps  []Step
 	now    func() time.Time
 }
 
-// New returns a Fetcher that reads through client.
-func New(client *kafka.Client, opts Options) *Fetcher {
-	return &Fetcher{client: client, opts: opts, now: time.Now}
+// New returns a Fetcher that reads Metadata through client and then runs
+// steps in order.
+func New(client *kafka.Client, opts Options, steps ...Step) *Fetcher {
+	return &Fetcher{client: client, opts: opts, steps: steps, now: time.Now}
+}
+
+// Collectors lists the collector names of a poll, in order.
+func (f *Fetcher) Collectors() []string {
+	names := []string{CollectorMetadata}
+	for _, st := range f.steps {
+		names = append(names, st.Name())
+	}
+	return names
 }
 
 // Fetch runs one poll. The snapshot is always returned, with the outcome of
@@ -57,15 +74,15 @@ func (f *Fetcher) Fetch(ctx context.Context) (*snapshot.Snapshot, error) {
 		return nil
 	})
 	if err != nil {
-		s.Collectors = append(s.Collectors, snapshot.CollectorResult{Name: CollectorOffsets, Err: "not run: metadata failed"})
+		for _, st := range f.steps {
+			s.Collectors = append(s.Collectors, snapshot.CollectorResult{Name: st.Name(), Err: "not run: metadata failed"})
+		}
 		s.Duration = f.now().Sub(start)
 		return s, err
 	}
-
-	_ = timed(s, CollectorOffsets, func() error {
-		return fetchOffsets(ctx, f.client, s.Topics)
-	})
-
+	for _, st := range f.steps {
+		_ = timed(s, st.Name(), func() error { return st.Run(ctx, s) })
+	}
 	s.Duration = f.now().Sub(start)
 	return s, nil
 }

@@ -12,6 +12,26 @@ import (
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
 )
 
+// CollectorOffsets is the name of the ListOffsets step.
+const CollectorOffsets = "offsets"
+
+// Offsets is the step that reads every partition's earliest and latest
+// offset.
+type Offsets struct {
+	client *kafka.Client
+}
+
+// NewOffsets returns the ListOffsets step.
+func NewOffsets(client *kafka.Client) *Offsets { return &Offsets{client: client} }
+
+// Name implements Step.
+func (o *Offsets) Name() string { return CollectorOffsets }
+
+// Run implements Step.
+func (o *Offsets) Run(ctx context.Context, s *snapshot.Snapshot) error {
+	return fetchOffsets(ctx, o.client, s.Topics)
+}
+
 // partitionRef points at one partition inside the snapshot being built.
 type partitionRef struct {
 	topic string
