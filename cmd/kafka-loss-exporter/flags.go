@@ -44,8 +44,7 @@ func defineFlags(app *kingpin.Application) *flags {
 		Default("3.6.0").StringVar(&f.kafka.Version)
 	app.Flag("kafka.client-id", "Client id the exporter sends to Kafka.").
 		Default("kafka-loss-exporter").StringVar(&f.kafka.ClientID)
-	app.Flag("kafka.timeout", "Dial, read and write timeout of one Kafka request.").
-		Default("10s").DurationVar(&f.kafka.Timeout)
+	durationFlag(app, "kafka.timeout", "Dial, read and write timeout of one Kafka request.", "10s", &f.kafka.Timeout)
 
 	app.Flag("kafka.sasl.mechanism", "SASL mechanism: plain, scram-sha-256 or scram-sha-512 (empty: no SASL).").
 		Default("").StringVar(&f.kafka.SASLMechanism)
@@ -71,15 +70,11 @@ func defineFlags(app *kingpin.Application) *flags {
 	app.Flag("web.telemetry-path", "Path under which to expose metrics.").
 		Default("/metrics").StringVar(&f.metricsPath)
 
-	app.Flag("log.level", "Only log messages with the given severity or above: debug, info, warn, error.").
-		Default("info").EnumVar(&f.logLevel, logging.Levels...)
-	app.Flag("log.format", "Output format of log messages: logfmt or json.").
-		Default("logfmt").EnumVar(&f.logFormat, logging.Formats...)
+	enumFlag(app, "log.level", "Only log messages with the given severity or above: debug, info, warn, error.", "info", &f.logLevel, logging.Levels...)
+	enumFlag(app, "log.format", "Output format of log messages: logfmt or json.", "logfmt", &f.logFormat, logging.Formats...)
 
-	app.Flag("poll.interval", "Time between two polls of the cluster.").
-		Default("30s").DurationVar(&f.pollInterval)
-	app.Flag("poll.timeout", "Longest time one poll may take; a slower poll fails.").
-		Default("20s").DurationVar(&f.pollTimeout)
+	durationFlag(app, "poll.interval", "Time between two polls of the cluster.", "30s", &f.pollInterval)
+	durationFlag(app, "poll.timeout", "Longest time one poll may take; a slower poll fails.", "20s", &f.pollTimeout)
 
 	app.Flag("topic.filter", "Regex of the topics to watch (anchored). Internal topics are included unless excluded.").
 		Default(".*").StringVar(&f.topicFilter)

@@ -53,18 +53,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 	app.HelpFlag.Short('h')
 	f := defineFlags(app)
 	if _, err := app.Parse(args); err != nil {
-		fmt.Fprintf(stderr, "kafka-loss-exporter: error: %s\n", err)
+		fmt.Fprintf(stderr, "kafka-loss-exporter: error: %s\n", oneLine(err))
 		return 2
 	}
 	logger, slogger, err := logging.New(stderr, f.logLevel, f.logFormat)
 	if err != nil {
-		fmt.Fprintf(stderr, "kafka-loss-exporter: error: %s\n", err)
+		fmt.Fprintf(stderr, "kafka-loss-exporter: error: %s\n", oneLine(err))
 		return 2
 	}
 	if err := serve(ctx, f, logger, slogger, lookupEnv); err != nil {
 		var uerr usageError
 		if errors.As(err, &uerr) {
-			fmt.Fprintf(stderr, "kafka-loss-exporter: error: %s\n", err)
+			fmt.Fprintf(stderr, "kafka-loss-exporter: error: %s\n", oneLine(err))
 			return 2
 		}
 		level.Error(logger).Log("msg", "exporter stopped", "err", err)

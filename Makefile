@@ -1,0 +1,56 @@
+# kafka-loss-exporter. `make demo` runs the exporter on a local real Kafka;
+# `make test` runs every test, real-Kafka integration tests included.
+
+GO          ?= go
+BINARY      ?= kafka-loss-exporter
+PKG         := github.com/kafka-loss-exporter/kafka-loss-exporter
+VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+REVISION    ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+BRANCH      ?= $(shell git rev-parse --abbrev-ref HEAD 2>/dev/null || echo unknown)
+VERSION_PKG := github.com/prometheus/common/version
+LDFLAGS     := -s -w -X $(VERSION_PKG).Version=$(VERSION) -X $(VERSION_PKG).Revision=$(REVISION) -X $(VERSION_PKG).Branch=$(BRANCH)
+
+# The real-Kafka test cluster (test/kafka/cluster.sh).
+export KAFKA_VERSION      ?= 4.3.1
+export KLE_KAFKA_DIR      ?= /tmp/kle-kafka-test
+export KLE_KAFKA_PORT_BASE ?= 39090
+
+UNIT_PKGS = $(shell $(GO) list ./... | grep -v '/test/')
+
+.PHONY: all build test lint unit integration kafka-up kafka-down demo demo-down clean
+
+all: build
+
+build:
+	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o $(BINARY) ./cmd/kafka-loss-exporter
+
+## test: everything CI runs: lint, unit tests with -race, real-Kafka integration tests.
+test: lint unit integration
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+unit:
+	$(GO) test -race -count=1 $(UNIT_PKGS)
+
+## integration: starts the 3-node KRaft cluster once, runs test/..., stops it.
+integration:
+	test/run-integration.sh
+
+kafka-up:
+	test/kafka/cluster.sh start
+
+kafka-down:
+	test/kafka/cluster.sh destroy
+
+## demo: a local real Kafka with a few topics and the exporter on it (Ctrl-C stops all).
+demo:
+	deploy/demo/demo.sh
+
+demo-down:
+	deploy/demo/demo.sh down
+
+clean:
+	rm -f $(BINARY)

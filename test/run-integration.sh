@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs the real-Kafka test suites (test/...) against one shared 3-node KRaft
+# cluster: starts it, runs the tests, and always stops it again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+: "${KLE_KAFKA_DIR:=/tmp/kle-kafka-test}"
+export KLE_KAFKA_DIR
+
+started_here=0
+if ! test/kafka/cluster.sh status >/dev/null 2>&1; then
+  test/kafka/cluster.sh start
+  started_here=1
+fi
+cleanup() {
+  if [ "$started_here" = 1 ]; then
+    test/kafka/cluster.sh destroy >/dev/null 2>&1 || true
+  fi
+}
+trap cleanup EXIT
+
+go test -race -count=1 -timeout 25m ${GOTESTFLAGS:-} ./test/...
