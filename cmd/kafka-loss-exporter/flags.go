@@ -79,6 +79,7 @@ func defineFlags(app *kingpin.Application) *flags {
 	enumFlag(app, "log.format", "Output format of log messages: logfmt or json.", "logfmt", &f.logFormat, logging.Formats...)
 
 	durationFlag(app, "poll.interval", "Time between two polls of the cluster.", "30s", &f.pollInterval)
+	durationFlag(app, "poll.fast-interval", "Time between two polls while any partition is under-replicated or offline, so that short ISR and leader flaps are seen (never longer than --poll.interval; 0: always --poll.interval).", "5s", &f.pollFastInterval)
 	durationFlag(app, "poll.timeout", "Longest time one poll may take; a slower poll fails.", "20s", &f.pollTimeout)
 
 	app.Flag("topic.filter", "Regex of the topics to watch (anchored). Internal topics are included unless excluded.").

@@ -15,7 +15,7 @@ func TestNegativeFastIntervalExitsWithStatus2(t *testing.T) {
 	if code := run(context.Background(), []string{"--poll.fast-interval=-1s"}, &stdout, &stderr, noEnv); code != 2 {
 		t.Fatalf("exit status %d, want 2; stderr: %s", code, stderr.String())
 	}
-	if out := strings.TrimSpace(stderr.String()); strings.Count(out, "\n") != 0 || !strings.Contains(out, "--poll.fast-interval") {
+	if out := strings.TrimSpace(stderr.String()); strings.Count(out, "\n") != 0 || !strings.Contains(out, "--poll.fast-interval must not be negative") {
 		t.Fatalf("want one line naming --poll.fast-interval, got %q", out)
 	}
 }
