@@ -93,6 +93,7 @@ func (a *Accumulator) Observe(s *snapshot.Snapshot, err error) {
 		a.count(c, s.Time)
 	}
 	a.logChanges(changes)
+	a.forgetRecreated(s)
 	a.track(s)
 	a.base = carryForward(a.base, s, func(topic string) bool { _, ok := a.topics[topic]; return ok })
 }
@@ -124,6 +125,26 @@ func (a *Accumulator) count(c PartitionChange, at time.Time) {
 	}
 	if c.Truncated > 0 {
 		tc.TruncatedMessages += uint64(c.Truncated)
+	}
+}
+
+// forgetRecreated drops the per-partition state of topics that were deleted
+// and re-created under the same name since the last poll: their partitions
+// are new ones. The topic's counters go on.
+func (a *Accumulator) forgetRecreated(s *snapshot.Snapshot) {
+	if a.base == nil {
+		return
+	}
+	for ti := range s.Topics {
+		t := &s.Topics[ti]
+		if pt := a.base.Topic(t.Name); pt != nil && !SameTopic(pt, t) {
+			level.Info(a.logger).Log("msg", "topic was deleted and re-created; its partitions start over", "topic", t.Name)
+			for k := range a.lastISR {
+				if k.Topic == t.Name {
+					delete(a.lastISR, k)
+				}
+			}
+		}
 	}
 }
 

@@ -147,6 +147,21 @@ func TestAccumulatorLastISRChangeOnlyForChangedPartitions(t *testing.T) {
 	}
 }
 
+func TestAccumulatorDropsLastISRChangeOfRecreatedTopic(t *testing.T) {
+	a := NewAccumulator(log.NewNopLogger())
+	observe(a,
+		ok(topic("a", 1, part(0, 1, 5, r123, r123, 0, 10), part(1, 2, 5, r123, r123, 0, 10))),
+		ok(topic("a", 1, part(0, 1, 5, r123, r123, 0, 10), part(1, 2, 5, r123, []int32{2}, 0, 10))),
+		ok(topic("a", 2, part(0, 1, 0, r123, r123, 0, 0))),
+	)
+	if got := a.Counts().LastISRChange; len(got) != 0 {
+		t.Fatalf("last ISR change of the deleted topic's partitions kept: %v", got)
+	}
+	if got := a.Counts().Topics["a"]; got.ISRShrinks != 1 {
+		t.Fatalf("counters of the re-created topic: %+v, want the one shrink kept", got)
+	}
+}
+
 func TestAccumulatorForgetsTopicsGoneForGood(t *testing.T) {
 	a := NewAccumulator(log.NewNopLogger())
 	polls := []poll{
