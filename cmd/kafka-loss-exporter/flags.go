@@ -11,6 +11,8 @@ import (
 
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/kafka"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/logging"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/risk"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
 )
 
 // defaultListenAddress is the exporter's default port.
@@ -31,6 +33,9 @@ type flags struct {
 	logLevel, logFormat string
 
 	pollInterval, pollTimeout time.Duration
+	// pollFastInterval is the poll interval while a partition is
+	// under-replicated or offline (0: always pollInterval).
+	pollFastInterval time.Duration
 
 	topicFilter, topicExclude string
 }
@@ -74,6 +79,7 @@ func defineFlags(app *kingpin.Application) *flags {
 	enumFlag(app, "log.format", "Output format of log messages: logfmt or json.", "logfmt", &f.logFormat, logging.Formats...)
 
 	durationFlag(app, "poll.interval", "Time between two polls of the cluster.", "30s", &f.pollInterval)
+	durationFlag(app, "poll.fast-interval", "Time between two polls while any partition is under-replicated or offline, so that short ISR and leader flaps are seen (never longer than --poll.interval; 0: always --poll.interval).", "5s", &f.pollFastInterval)
 	durationFlag(app, "poll.timeout", "Longest time one poll may take; a slower poll fails.", "20s", &f.pollTimeout)
 
 	app.Flag("topic.filter", "Regex of the topics to watch (anchored). Internal topics are included unless excluded.").
@@ -87,6 +93,9 @@ func defineFlags(app *kingpin.Application) *flags {
 func (f *flags) validate() error {
 	if f.pollInterval <= 0 {
 		return fmt.Errorf("--poll.interval must be positive, got %s", f.pollInterval)
+	}
+	if f.pollFastInterval < 0 {
+		return fmt.Errorf("--poll.fast-interval must not be negative, got %s", f.pollFastInterval)
 	}
 	if f.pollTimeout <= 0 {
 		return fmt.Errorf("--poll.timeout must be positive, got %s", f.pollTimeout)
@@ -103,6 +112,16 @@ func (f *flags) validate() error {
 		}
 	}
 	return nil
+}
+
+// nextPollInterval is the time until the next poll after a successful poll
+// that saw s: the fast interval while any partition is under-replicated or
+// offline, the normal one otherwise.
+func (f *flags) nextPollInterval(s *snapshot.Snapshot) time.Duration {
+	if f.pollFastInterval > 0 && risk.Degraded(s) {
+		return min(f.pollFastInterval, f.pollInterval)
+	}
+	return f.pollInterval
 }
 
 // compileFilter compiles an anchored regex flag; "" gives nil (no filter).

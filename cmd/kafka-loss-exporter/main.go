@@ -29,6 +29,7 @@ import (
 	"github.com/rcrowley/go-metrics"
 
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/collector"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/events"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/fetch"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/kafka"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/logging"
@@ -108,14 +109,17 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 	metrics.UseNilMetrics = true
 
 	level.Info(logger).Log("msg", "starting kafka-loss-exporter", "version", version.Info(), "servers", fmt.Sprint(f.kafka.Servers),
-		"kafka_version", f.kafka.Version, "sasl", f.kafka.SASLMechanism, "tls", f.kafka.TLSEnabled, "poll_interval", f.pollInterval)
+		"kafka_version", f.kafka.Version, "sasl", f.kafka.SASLMechanism, "tls", f.kafka.TLSEnabled, "poll_interval", f.pollInterval, "poll_fast_interval", f.pollFastInterval)
 
 	client := kafka.NewClient(saramaConf, f.kafka.Servers)
 	defer client.Close()
 	fetcher := fetch.New(client, fetch.Options{TopicFilter: topicFilter, TopicExclude: topicExclude},
 		fetch.NewOffsets(client),
 	)
-	poll := poller.New(fetcher.Fetch, poller.Options{Interval: f.pollInterval, Timeout: f.pollTimeout}, log.With(logger, "component", "poller"))
+	poll := poller.New(fetcher.Fetch, poller.Options{Interval: f.pollInterval, Timeout: f.pollTimeout, NextInterval: f.nextPollInterval},
+		log.With(logger, "component", "poller"))
+	replicationEvents := events.NewAccumulator(log.With(logger, "component", "events"))
+	poll.Observe(replicationEvents.Observe)
 
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(
@@ -124,6 +128,7 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collector.NewExporter(poll, poll, client.Requests, fetcher.Collectors()),
 		collector.NewReplication(poll),
+		collector.NewEvents(replicationEvents),
 	)
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)

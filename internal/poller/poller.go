@@ -29,6 +29,11 @@ type Options struct {
 	// MinBackoff is the first retry delay after a failed poll; it doubles on
 	// each further failure up to Interval. Zero means one second.
 	MinBackoff time.Duration
+	// NextInterval, when set, chooses the time between the start of a
+	// successful poll and the next one from that poll's snapshot, for
+	// example a shorter one while partitions are under-replicated. A result
+	// <= 0 means Interval.
+	NextInterval func(s *snapshot.Snapshot) time.Duration
 }
 
 // Status describes the outcome of the polls so far.
@@ -96,10 +101,17 @@ func (p *Poller) Ready() bool { return !p.status.Load().LastSuccess.IsZero() }
 // exponential backoff capped at the interval, logging one line per failure.
 func (p *Poller) Run(ctx context.Context) {
 	backoff := time.Duration(0)
+	interval := p.opts.Interval
 	for {
 		start := time.Now()
 		err := p.PollOnce(ctx)
-		wait := p.opts.Interval - time.Since(start)
+		if err == nil {
+			if next := p.nextInterval(); next != interval {
+				level.Info(p.logger).Log("msg", "poll interval changed", "from", interval, "to", next)
+				interval = next
+			}
+		}
+		wait := interval - time.Since(start)
 		if err != nil {
 			if backoff == 0 {
 				backoff = p.opts.MinBackoff
@@ -124,6 +136,16 @@ func (p *Poller) Run(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// nextInterval is the interval after the last published snapshot.
+func (p *Poller) nextInterval() time.Duration {
+	if p.opts.NextInterval != nil {
+		if d := p.opts.NextInterval(p.current.Load()); d > 0 {
+			return d
+		}
+	}
+	return p.opts.Interval
 }
 
 // PollOnce runs one poll now, publishes its snapshot and returns its error.

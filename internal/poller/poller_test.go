@@ -99,3 +99,38 @@ func TestRunBacksOffAndStops(t *testing.T) {
 		t.Fatalf("%d polls: failed polls were not retried with backoff", n)
 	}
 }
+
+func TestRunPollsAtNextIntervalWhileItAsks(t *testing.T) {
+	var polls atomic.Int32
+	done := make(chan struct{}, 16)
+	fetch := func(ctx context.Context) (*snapshot.Snapshot, error) {
+		n := polls.Add(1)
+		defer func() { done <- struct{}{} }()
+		if n <= 3 {
+			return &snapshot.Snapshot{ClusterID: "degraded"}, nil
+		}
+		return &snapshot.Snapshot{ClusterID: "healthy"}, nil
+	}
+	p := New(fetch, Options{Interval: time.Hour, Timeout: time.Second,
+		NextInterval: func(s *snapshot.Snapshot) time.Duration {
+			if s.ClusterID == "degraded" {
+				return time.Millisecond
+			}
+			return 0
+		}}, log.NewNopLogger())
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go p.Run(ctx)
+	for i := 0; i < 4; i++ {
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("only %d polls: the fast interval was not used", polls.Load())
+		}
+	}
+	select {
+	case <-done:
+		t.Fatal("polled again at the fast interval after a healthy poll")
+	case <-time.After(50 * time.Millisecond):
+	}
+}

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
+)
+
+func TestNegativeFastIntervalExitsWithStatus2(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"--poll.fast-interval=-1s"}, &stdout, &stderr, noEnv); code != 2 {
+		t.Fatalf("exit status %d, want 2; stderr: %s", code, stderr.String())
+	}
+	if out := strings.TrimSpace(stderr.String()); strings.Count(out, "\n") != 0 || !strings.Contains(out, "--poll.fast-interval must not be negative") {
+		t.Fatalf("want one line naming --poll.fast-interval, got %q", out)
+	}
+}
+
+func TestNextPollInterval(t *testing.T) {
+	healthy := &snapshot.Snapshot{Brokers: []snapshot.Broker{{ID: 1}}, Topics: []snapshot.Topic{
+		{Name: "t", Partitions: []snapshot.Partition{{Leader: 1, Replicas: []int32{1}, ISR: []int32{1}}}}}}
+	degraded := &snapshot.Snapshot{Brokers: []snapshot.Broker{{ID: 1}}, Topics: []snapshot.Topic{
+		{Name: "t", Partitions: []snapshot.Partition{{Leader: 1, Replicas: []int32{1, 2}, ISR: []int32{1}}}}}}
+	cases := []struct {
+		name           string
+		interval, fast time.Duration
+		s              *snapshot.Snapshot
+		want           time.Duration
+	}{
+		{"healthy", 30 * time.Second, 5 * time.Second, healthy, 30 * time.Second},
+		{"under-replicated", 30 * time.Second, 5 * time.Second, degraded, 5 * time.Second},
+		{"fast interval disabled", 30 * time.Second, 0, degraded, 30 * time.Second},
+		{"fast interval longer than the interval", time.Second, 5 * time.Second, degraded, time.Second},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := &flags{pollInterval: tc.interval, pollFastInterval: tc.fast}
+			if got := f.nextPollInterval(tc.s); got != tc.want {
+				t.Fatalf("got %s, want %s", got, tc.want)
+			}
+		})
+	}
+}
