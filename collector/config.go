@@ -11,7 +11,7 @@ import (
 
 // fromConfigRead marks metrics whose value comes from the configuration,
 // which is read every --config.poll.interval rather than every poll.
-const fromConfigRead = " (configuration read every --config.poll.interval)" + fromLastPoll
+const fromConfigRead = "; configuration read every --config.poll.interval" + fromLastPoll
 
 var (
 	topicLabels = []string{"topic"}
