@@ -34,7 +34,7 @@ var (
 		[]string{"topic", "error"}, nil)
 
 	underMinISRDesc = prometheus.NewDesc("kafka_topic_partition_under_min_isr",
-		"1 when fewer replicas of the partition are in sync than the topic's min.insync.replicas: producers with acks=all get NOT_ENOUGH_REPLICAS"+fromLastPoll,
+		"1 when fewer replicas of the partition are in sync than the topic's min.insync.replicas (as configured, not capped at the replication factor): producers with acks=all get NOT_ENOUGH_REPLICAS"+fromLastPoll,
 		partitionLabels, nil)
 	atMinISRDesc = prometheus.NewDesc("kafka_topic_partition_at_min_isr",
 		"1 when exactly min.insync.replicas replicas of the partition are in sync: one more failure stops acks=all writes"+fromLastPoll,

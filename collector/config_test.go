@@ -172,7 +172,7 @@ kafka_topic_partition_single_in_sync_replica{partition="0",topic="orders"} 0
 kafka_topic_partition_single_in_sync_replica{partition="0",topic="secret"} 0
 kafka_topic_partition_single_in_sync_replica{partition="0",topic="test-scratch"} 0
 kafka_topic_partition_single_in_sync_replica{partition="1",topic="orders"} 1
-# HELP kafka_topic_partition_under_min_isr 1 when fewer replicas of the partition are in sync than the topic's min.insync.replicas: producers with acks=all get NOT_ENOUGH_REPLICAS, from the last poll.
+# HELP kafka_topic_partition_under_min_isr 1 when fewer replicas of the partition are in sync than the topic's min.insync.replicas (as configured, not capped at the replication factor): producers with acks=all get NOT_ENOUGH_REPLICAS, from the last poll.
 # TYPE kafka_topic_partition_under_min_isr gauge
 kafka_topic_partition_under_min_isr{partition="0",topic="orders"} 0
 kafka_topic_partition_under_min_isr{partition="0",topic="test-scratch"} 0

@@ -5,13 +5,16 @@ import "github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
 // MinISRState is a partition's in-sync replica count judged against its
 // topic's min.insync.replicas.
 //
-// The configured min.insync.replicas is used as it is. Since KIP-966 the
-// broker's own UnderMinIsr/AtMinIsr metrics use the effective minimum
-// min(min.insync.replicas, replication factor), which hides a partition
-// whose replication factor is at or below min.insync.replicas; here such a
-// partition is reported as it is (at or under its minimum whenever it is
-// healthy), and EffectiveMinISR is kept for reference. The configuration
-// risk RiskNoWriteFaultTolerance names the cause.
+// The configured min.insync.replicas is used as it is. Since KIP-966 (Kafka
+// 3.7+) the broker caps it at the replication factor, min(minISR, RF), both
+// for its own UnderMinIsr/AtMinIsr metrics and for rejecting acks=all
+// writes: a partition whose replication factor is below min.insync.replicas
+// then takes acks=all writes that fewer replicas hold than the topic
+// demands, and the broker's metrics call it healthy (older brokers reject
+// every acks=all write to it instead). The exporter does not hide that
+// case: such a partition is reported under its minimum, and the
+// configuration risk RiskNoWriteFaultTolerance names the cause.
+// EffectiveMinISR is kept for reference.
 type MinISRState struct {
 	// MinISR is the configured min.insync.replicas.
 	MinISR int
