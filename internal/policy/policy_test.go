@@ -128,3 +128,17 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// The example shipped in examples/ (the same as in docs/risks.md) parses.
+func TestExampleFileParses(t *testing.T) {
+	p, err := Load("../../examples/risk-policy.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if th := p.Topic("test-1"); th.MinReplicationFactor != 1 || !th.Ignored[risk.RiskReplicasInOneRack] {
+		t.Errorf("test-1 thresholds %+v", th)
+	}
+	if th := p.Topic("audit.x"); th.MinReplicationFactor != 4 {
+		t.Errorf("audit.x thresholds %+v", th)
+	}
+}
