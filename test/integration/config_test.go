@@ -3,6 +3,9 @@ package integration
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
 	"reflect"
 	"sort"
 	"strconv"
@@ -127,6 +130,18 @@ func TestConfigFindingsPerTopic(t *testing.T) {
 	for _, sr := range s.Series("kafka_cluster_loss_risk") {
 		t.Logf("cluster finding %s = %v", sr.Labels["risk"], sr.Value)
 	}
+
+	// A policy file exempting the RF 1 topic clears its findings and leaves
+	// the others alone.
+	policy := filepath.Join(t.TempDir(), "risk.yml")
+	text := fmt.Sprintf("exemptions:\n  - topics: %q\n    min_replication_factor: 1\n    min_insync_replicas: 1\n    ignore_risks: [no_write_fault_tolerance]\n",
+		regexp.QuoteMeta(cases[0].name))
+	if err := os.WriteFile(policy, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ep := startExporter(t, fmt.Sprintf("--config.poll.interval=%s", configPollInterval), "--risk.config="+policy)
+	waitForRisks(t, ep, cases[0].name, nil, configWait)
+	waitForRisks(t, ep, cases[1].name, cases[1].wantRisks, configWait)
 }
 
 // One config read is one DescribeConfigs request per live broker, whatever
