@@ -241,3 +241,55 @@ func TestMinISRStateWhenNodesStop(t *testing.T) {
 	}
 	t.Logf("acks=all produce under min ISR failed as expected: %v", err)
 }
+
+// alterBrokerConfig sets (value non-nil) or deletes (nil) one broker
+// configuration: for every broker when id is "", else for broker id.
+func alterBrokerConfig(t *testing.T, c *kafkatest.Cluster, id, name string, value *string) {
+	t.Helper()
+	op := sarama.IncrementalAlterConfigsOperationSet
+	if value == nil {
+		op = sarama.IncrementalAlterConfigsOperationDelete
+	}
+	err := c.Admin(t).IncrementalAlterConfig(sarama.BrokerResource, id,
+		map[string]sarama.IncrementalAlterConfigsEntry{name: {Operation: op, Value: value}}, false)
+	if err != nil {
+		t.Fatalf("alter broker %q config %s: %v", id, name, err)
+	}
+}
+
+// Cluster findings follow the broker defaults: a cluster-wide dynamic
+// default and a per-broker override, changed at runtime, show within one
+// config poll and clear when undone.
+func TestClusterFindingsFollowBrokerDefaults(t *testing.T) {
+	c := kafkatest.Require(t)
+	e := startExporter(t, fmt.Sprintf("--config.poll.interval=%s", configPollInterval))
+	risk := func(name string) map[string]string { return map[string]string{"risk": name} }
+	is := func(want float64) func(float64) bool { return func(v float64) bool { return v == want } }
+	e.WaitForValue(t, configWait, "kafka_cluster_loss_risk", risk("unclean_leader_election_enabled_by_default"), is(0), "no unclean election by default")
+	e.WaitForValue(t, configWait, "kafka_cluster_loss_risk", risk("brokers_disagree_on_defaults"), is(0), "brokers agree")
+
+	nodes := c.NodeIDs()
+	other := strconv.Itoa(int(nodes[1]))
+	t.Cleanup(func() {
+		alterBrokerConfig(t, c, "", "unclean.leader.election.enable", nil)
+		alterBrokerConfig(t, c, other, "min.insync.replicas", nil)
+	})
+
+	alterBrokerConfig(t, c, "", "unclean.leader.election.enable", ptr("true"))
+	e.WaitForValue(t, configWait, "kafka_cluster_loss_risk", risk("unclean_leader_election_enabled_by_default"), is(1),
+		"unclean election enabled as the cluster-wide default")
+	for _, id := range nodes {
+		e.WaitForValue(t, configWait, "kafka_broker_default_unclean_leader_election_enabled", map[string]string{"id": strconv.Itoa(int(id))}, is(1),
+			fmt.Sprintf("broker %d inheriting the cluster-wide default", id))
+	}
+	e.WaitForValue(t, configWait, "kafka_cluster_loss_risk", risk("brokers_disagree_on_defaults"), is(0), "brokers still agree")
+
+	alterBrokerConfig(t, c, other, "min.insync.replicas", ptr("3"))
+	e.WaitForValue(t, configWait, "kafka_broker_default_min_insync_replicas", map[string]string{"id": other}, is(3), "broker override of min.insync.replicas")
+	e.WaitForValue(t, configWait, "kafka_cluster_loss_risk", risk("brokers_disagree_on_defaults"), is(1), "brokers disagree on min.insync.replicas")
+
+	alterBrokerConfig(t, c, "", "unclean.leader.election.enable", nil)
+	alterBrokerConfig(t, c, other, "min.insync.replicas", nil)
+	e.WaitForValue(t, configWait, "kafka_cluster_loss_risk", risk("unclean_leader_election_enabled_by_default"), is(0), "the default undone")
+	e.WaitForValue(t, configWait, "kafka_cluster_loss_risk", risk("brokers_disagree_on_defaults"), is(0), "the override undone")
+}
