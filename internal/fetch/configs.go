@@ -159,7 +159,6 @@ func readConfigs(ctx context.Context, client *kafka.Client, brokers []int32, top
 		}()
 	}
 	wg.Wait()
-	out.Requests = len(brokers)
 
 	var errs []error
 	topicsRead := len(topics) == 0
@@ -184,7 +183,6 @@ func readConfigs(ctx context.Context, client *kafka.Client, brokers []int32, top
 		if results[i].err != nil {
 			continue
 		}
-		out.Requests++
 		resp, err := describeConfigs(ctx, client, brokers[i], false, true, topics)
 		if err != nil {
 			errs = append(errs, err)

@@ -131,3 +131,48 @@ func TestConfigsCarriesResourceErrors(t *testing.T) {
 		t.Errorf("broker error %q, want %q", got, want)
 	}
 }
+
+// TestConfigsTopicsFallBackToAnotherBroker: when the lowest-id broker cannot
+// be reached, its own configuration carries the error and the topics are
+// asked of the next broker, with one more request.
+func TestConfigsTopicsFallBackToAnotherBroker(t *testing.T) {
+	b1, b2, b3 := sarama.NewMockBroker(t, 1), sarama.NewMockBroker(t, 2), sarama.NewMockBroker(t, 3)
+	defer b2.Close()
+	defer b3.Close()
+	metadata := sarama.NewMockMetadataResponse(t).SetController(2).
+		SetBroker(b1.Addr(), 1).SetBroker(b2.Addr(), 2).SetBroker(b3.Addr(), 3).
+		SetLeader("orders", 0, 2).SetLeader("audit", 0, 3)
+	for _, b := range []*sarama.MockBroker{b2, b3} {
+		b.SetHandlerByMap(map[string]sarama.MockResponse{
+			"MetadataRequest":        metadata,
+			"DescribeConfigsRequest": sarama.NewMockDescribeConfigsResponse(t),
+		})
+	}
+	b1.Close() // listed in the metadata, but down
+
+	conf := sarama.NewConfig()
+	conf.Version = sarama.V3_6_0_0
+	conf.Net.DialTimeout = time.Second
+	conf.Net.ReadTimeout = 2 * time.Second
+	conf.ApiVersionsRequest = false
+	client := kafka.NewClient(conf, []string{b2.Addr()})
+	defer client.Close()
+	s, err := New(client, Options{}, NewConfigs(client, time.Hour)).Fetch(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Succeeded(CollectorConfigs) {
+		t.Fatal("configs collector succeeded although broker 1 is down")
+	}
+	if s.Configs.Brokers[1].Err == "" {
+		t.Error("broker 1's configuration carries no error")
+	}
+	for _, topic := range []string{"orders", "audit"} {
+		if rc := s.Configs.Topics[topic]; rc.Err != "" || len(rc.Entries) == 0 {
+			t.Errorf("topic %s not read from another broker: %+v", topic, rc)
+		}
+	}
+	if got := client.Requests.Total(kafka.APIDescribeConfigs); got != 4 {
+		t.Errorf("%d DescribeConfigs requests sent, want 4 (the failed one to broker 1, brokers 2 and 3, then the topics again on broker 2)", got)
+	}
+}

@@ -76,6 +76,4 @@ type Configs struct {
 	// values: per-broker dynamic, else cluster-wide dynamic default, else
 	// server.properties, else Kafka's default), by broker id.
 	Brokers map[int32]ResourceConfig
-	// Requests is how many DescribeConfigs requests the read took.
-	Requests int
 }
