@@ -91,7 +91,14 @@ func TestConfigFindingsPerTopic(t *testing.T) {
 	// Both replicas of every partition on brokers 2 and 3, which share
 	// rack-b while broker 1 is in rack-a.
 	oneRack := kafkatest.UniqueTopic("cfg-one-rack")
-	c.CreateTopicWithAssignment(t, oneRack, [][]int32{{2, 3}, {3, 2}}, map[string]string{"min.insync.replicas": "2"})
+	err := c.Admin(t).CreateTopic(oneRack, &sarama.TopicDetail{
+		NumPartitions: -1, ReplicationFactor: -1,
+		ReplicaAssignment: map[int32][]int32{0: {2, 3}, 1: {3, 2}},
+		ConfigEntries:     map[string]*string{"min.insync.replicas": ptr("2")},
+	}, false)
+	if err != nil {
+		t.Fatalf("create %s: %v", oneRack, err)
+	}
 
 	e := startExporter(t, fmt.Sprintf("--config.poll.interval=%s", configPollInterval))
 	for _, tc := range cases {
@@ -184,11 +191,28 @@ func TestConfigChangeShowsWithinOneConfigPoll(t *testing.T) {
 	e := startExporter(t, fmt.Sprintf("--config.poll.interval=%s", configPollInterval))
 	waitForRisks(t, e, topic, nil, configWait)
 
-	c.AlterTopicConfig(t, topic, map[string]*string{"unclean.leader.election.enable": ptr("true"), "min.insync.replicas": ptr("1")})
+	alterTopicConfig(t, c, topic, map[string]*string{"unclean.leader.election.enable": ptr("true"), "min.insync.replicas": ptr("1")})
 	waitForRisks(t, e, topic, []string{"unclean_leader_election_enabled", "min_insync_replicas_below_2"}, configWait)
 
-	c.AlterTopicConfig(t, topic, map[string]*string{"unclean.leader.election.enable": nil, "min.insync.replicas": ptr("2")})
+	alterTopicConfig(t, c, topic, map[string]*string{"unclean.leader.election.enable": nil, "min.insync.replicas": ptr("2")})
 	waitForRisks(t, e, topic, nil, configWait)
+}
+
+// alterTopicConfig changes a topic's configuration with
+// IncrementalAlterConfigs: a nil value deletes the override.
+func alterTopicConfig(t *testing.T, c *kafkatest.Cluster, topic string, changes map[string]*string) {
+	t.Helper()
+	entries := map[string]sarama.IncrementalAlterConfigsEntry{}
+	for name, v := range changes {
+		op := sarama.IncrementalAlterConfigsOperationSet
+		if v == nil {
+			op = sarama.IncrementalAlterConfigsOperationDelete
+		}
+		entries[name] = sarama.IncrementalAlterConfigsEntry{Operation: op, Value: v}
+	}
+	if err := c.Admin(t).IncrementalAlterConfig(sarama.TopicResource, topic, entries, false); err != nil {
+		t.Fatalf("alter topic %s config: %v", topic, err)
+	}
 }
 
 func ptr(s string) *string { return &s }
