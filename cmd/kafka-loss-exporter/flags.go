@@ -38,6 +38,9 @@ type flags struct {
 	pollFastInterval time.Duration
 
 	topicFilter, topicExclude string
+
+	configPollInterval time.Duration
+	riskConfigFile     string
 }
 
 // defineFlags declares the command line on app.
@@ -86,6 +89,10 @@ func defineFlags(app *kingpin.Application) *flags {
 		Default(".*").StringVar(&f.topicFilter)
 	app.Flag("topic.exclude", "Regex of the topics not to watch (anchored; empty: none).").
 		Default("").StringVar(&f.topicExclude)
+
+	durationFlag(app, "config.poll.interval", "Time between two reads of topic and broker configuration (DescribeConfigs); a new topic or broker is read at the next poll.", "5m", &f.configPollInterval)
+	app.Flag("risk.config", "YAML policy file setting the loss-risk thresholds and exemptions (see docs/risks.md; empty: the defaults).").
+		Default("").StringVar(&f.riskConfigFile)
 	return f
 }
 
@@ -99,6 +106,9 @@ func (f *flags) validate() error {
 	}
 	if f.pollTimeout <= 0 {
 		return fmt.Errorf("--poll.timeout must be positive, got %s", f.pollTimeout)
+	}
+	if f.configPollInterval <= 0 {
+		return fmt.Errorf("--config.poll.interval must be positive, got %s", f.configPollInterval)
 	}
 	if f.kafka.Timeout > f.pollTimeout {
 		return fmt.Errorf("--kafka.timeout (%s) must not exceed --poll.timeout (%s)", f.kafka.Timeout, f.pollTimeout)

@@ -33,7 +33,9 @@ import (
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/fetch"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/kafka"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/logging"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/policy"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/poller"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/risk"
 )
 
 const exporterName = "kafka_loss_exporter"
@@ -97,6 +99,10 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 	if err != nil {
 		return usageError{err}
 	}
+	riskPolicy, err := loadRiskPolicy(f.riskConfigFile)
+	if err != nil {
+		return usageError{err}
+	}
 	if *f.web.WebConfigFile != "" {
 		if err := web.Validate(*f.web.WebConfigFile); err != nil {
 			return usageError{fmt.Errorf("--web.config.file %s: %w", *f.web.WebConfigFile, err)}
@@ -115,6 +121,7 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 	defer client.Close()
 	fetcher := fetch.New(client, fetch.Options{TopicFilter: topicFilter, TopicExclude: topicExclude},
 		fetch.NewOffsets(client),
+		fetch.NewConfigs(client, f.configPollInterval),
 	)
 	poll := poller.New(fetcher.Fetch, poller.Options{Interval: f.pollInterval, Timeout: f.pollTimeout, NextInterval: f.nextPollInterval},
 		log.With(logger, "component", "poller"))
@@ -129,6 +136,7 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 		collector.NewExporter(poll, poll, client.Requests, fetcher.Collectors()),
 		collector.NewReplication(poll),
 		collector.NewEvents(replicationEvents),
+		collector.NewConfig(poll, riskPolicy),
 	)
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
@@ -154,4 +162,17 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 		defer cancel()
 		return server.Shutdown(sctx)
 	}
+}
+
+// loadRiskPolicy reads the --risk.config policy file; without one the
+// default thresholds hold.
+func loadRiskPolicy(path string) (risk.Policy, error) {
+	if path == "" {
+		return risk.DefaultPolicy{}, nil
+	}
+	p, err := policy.Load(path)
+	if err != nil {
+		return nil, fmt.Errorf("--risk.config: %w", err)
+	}
+	return p, nil
 }

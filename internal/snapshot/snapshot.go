@@ -25,6 +25,9 @@ type Snapshot struct {
 	Brokers []Broker
 	// Topics are the topics that passed the topic filters, sorted by name.
 	Topics []Topic
+	// Configs is the topic and broker configuration (nil when it was never
+	// read); it may be older than the snapshot, see Configs.Time.
+	Configs *Configs
 	// Collectors is the outcome of each part of the poll, in poll order.
 	Collectors []CollectorResult
 }

@@ -1,0 +1,43 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestBadRiskConfigExitsWithStatus2(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "risk.yml")
+	if err := os.WriteFile(bad, []byte("min_replication_factor: 3\nexemptions:\n  - topics: test-.*\n    min_rf: 1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--risk.config=" + bad}, "--risk.config: " + bad + ": line 4: field min_rf not found"},
+		{[]string{"--risk.config=" + filepath.Join(dir, "missing.yml")}, "--risk.config: open " + filepath.Join(dir, "missing.yml")},
+		{[]string{"--config.poll.interval=0s"}, "--config.poll.interval must be positive"},
+		{[]string{"--config.poll.interval=often"}, "config.poll.interval"},
+	}
+	for _, c := range cases {
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(context.Background(), c.args, &stdout, &stderr, noEnv)
+			if code != 2 {
+				t.Fatalf("exit status %d, want 2; stderr: %s", code, stderr.String())
+			}
+			out := strings.TrimSpace(stderr.String())
+			if strings.Contains(out, "\n") {
+				t.Errorf("want one line, got:\n%s", out)
+			}
+			if !strings.Contains(out, c.want) {
+				t.Errorf("stderr %q does not contain %q", out, c.want)
+			}
+		})
+	}
+}
