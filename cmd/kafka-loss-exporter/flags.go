@@ -33,6 +33,8 @@ type flags struct {
 	pollInterval, pollTimeout time.Duration
 
 	topicFilter, topicExclude string
+
+	consumer *consumerFlags
 }
 
 // defineFlags declares the command line on app.
@@ -80,6 +82,7 @@ func defineFlags(app *kingpin.Application) *flags {
 		Default(".*").StringVar(&f.topicFilter)
 	app.Flag("topic.exclude", "Regex of the topics not to watch (anchored; empty: none).").
 		Default("").StringVar(&f.topicExclude)
+	f.consumer = defineConsumerFlags(app)
 	return f
 }
 
@@ -102,7 +105,7 @@ func (f *flags) validate() error {
 			return fmt.Errorf("--web.telemetry-path %q clashes with the %s endpoint", f.metricsPath, p)
 		}
 	}
-	return nil
+	return f.consumer.validate()
 }
 
 // compileFilter compiles an anchored regex flag; "" gives nil (no filter).

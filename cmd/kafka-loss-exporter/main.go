@@ -29,6 +29,7 @@ import (
 	"github.com/rcrowley/go-metrics"
 
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/collector"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/consumers"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/fetch"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/kafka"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/logging"
@@ -96,6 +97,10 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 	if err != nil {
 		return usageError{err}
 	}
+	groupOpts, err := f.consumer.groupOptions()
+	if err != nil {
+		return usageError{err}
+	}
 	if *f.web.WebConfigFile != "" {
 		if err := web.Validate(*f.web.WebConfigFile); err != nil {
 			return usageError{fmt.Errorf("--web.config.file %s: %w", *f.web.WebConfigFile, err)}
@@ -114,8 +119,12 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 	defer client.Close()
 	fetcher := fetch.New(client, fetch.Options{TopicFilter: topicFilter, TopicExclude: topicExclude},
 		fetch.NewOffsets(client),
+		fetch.NewConsumerGroups(client, groupOpts),
+		fetch.NewRetention(client, f.consumer.retentionRefresh),
 	)
 	poll := poller.New(fetcher.Fetch, poller.Options{Interval: f.pollInterval, Timeout: f.pollTimeout}, log.With(logger, "component", "poller"))
+	groupTracker := consumers.NewTracker(consumers.Options{TablePoints: f.consumer.tablePoints, StatusWindow: f.consumer.statusWindow})
+	poll.Observe(groupTracker.Observe)
 
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(
@@ -124,6 +133,7 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collector.NewExporter(poll, poll, client.Requests, fetcher.Collectors()),
 		collector.NewReplication(poll),
+		collector.NewConsumer(groupTracker, f.consumer.granularity),
 	)
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)

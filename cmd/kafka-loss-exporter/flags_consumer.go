@@ -1,0 +1,65 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/alecthomas/kingpin/v2"
+
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/collector"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/fetch"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/risk"
+)
+
+// consumerFlags are the consumer-group settings.
+type consumerFlags struct {
+	groupFilter, groupExclude string
+	granularity               string
+	tablePoints               int
+	statusWindow              int
+	retentionRefresh          time.Duration
+}
+
+// defineConsumerFlags declares the consumer-group flags on app.
+func defineConsumerFlags(app *kingpin.Application) *consumerFlags {
+	f := &consumerFlags{}
+	app.Flag("group.filter", "Regex of the consumer groups to watch (anchored).").
+		Default(".*").StringVar(&f.groupFilter)
+	app.Flag("group.exclude", "Regex of the consumer groups not to watch (anchored; empty: none).").
+		Default("").StringVar(&f.groupExclude)
+	enumFlag(app, "lag.granularity", "Consumer lag series: partition (per partition and per topic) or topic (per topic only, to bound cardinality).",
+		collector.GranularityPartition, &f.granularity, collector.GranularityPartition, collector.GranularityTopic)
+	app.Flag("lag.table-points", "Points kept per partition in the (latest offset, time) table that lag in seconds is interpolated from; each costs 16 bytes.").
+		Default("32").IntVar(&f.tablePoints)
+	app.Flag("group.status-window", "Number of polls a consumer group's status (OK, WARN, REWIND, STALL, STOP) is judged over.").
+		Default("10").IntVar(&f.statusWindow)
+	durationFlag(app, "group.retention-refresh", "How often topic retention settings (for the consumers' retention headroom) are re-read; new topics are read at once.",
+		"5m", &f.retentionRefresh)
+	return f
+}
+
+func (f *consumerFlags) validate() error {
+	if f.tablePoints < 3 {
+		return fmt.Errorf("--lag.table-points must be at least 3, got %d", f.tablePoints)
+	}
+	if f.statusWindow < risk.MinStatusWindow {
+		return fmt.Errorf("--group.status-window must be at least %d polls, got %d", risk.MinStatusWindow, f.statusWindow)
+	}
+	if f.retentionRefresh <= 0 {
+		return fmt.Errorf("--group.retention-refresh must be positive, got %s", f.retentionRefresh)
+	}
+	return nil
+}
+
+// groupOptions compiles the group filters.
+func (f *consumerFlags) groupOptions() (fetch.GroupOptions, error) {
+	var o fetch.GroupOptions
+	var err error
+	if o.Filter, err = compileFilter("group.filter", f.groupFilter); err != nil {
+		return o, err
+	}
+	if o.Exclude, err = compileFilter("group.exclude", f.groupExclude); err != nil {
+		return o, err
+	}
+	return o, nil
+}
