@@ -62,6 +62,14 @@ func (t *LagTable) Add(offset int64, at time.Time) {
 			return
 		}
 	}
+	if len(t.points) == cap(t.points) {
+		// Grow by doubling, but never past the bound (+1 for the point
+		// added before one is dropped), so a full table costs exactly
+		// (maxPoints+1) x OffsetTimeSize bytes.
+		grown := make([]OffsetTime, len(t.points), min(max(4, 2*cap(t.points)), t.maxPoints+1))
+		copy(grown, t.points)
+		t.points = grown
+	}
 	t.points = append(t.points, p)
 	if len(t.points) > t.maxPoints {
 		t.dropLeastUseful()
