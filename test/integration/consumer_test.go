@@ -279,3 +279,87 @@ func TestConsumerStalledGroup(t *testing.T) {
 		t.Fatalf("committed offset %v, want 10 (unchanged)", v)
 	}
 }
+
+// The Kafka requests of one steady-state poll do not grow with the number
+// of groups: with 50 groups (48 Empty with commits, 2 with a live member)
+// the consumer-groups step sends one ListGroups per broker and at most one
+// DescribeGroups and one OffsetFetch per coordinator, and no FindCoordinator.
+func TestConsumerRequestsPerPollWith50Groups(t *testing.T) {
+	c := kafkatest.Require(t)
+	topic := kafkatest.UniqueTopic("cg-scale")
+	c.CreateTopic(t, topic, 3, 3, nil)
+	for p := int32(0); p < 3; p++ {
+		c.Produce(t, topic, p, 10, sarama.WaitForAll)
+	}
+	prefix := topic + "-g"
+	for i := range 48 {
+		c.CommitOffsets(t, fmt.Sprintf("%s%02d", prefix, i), topic, map[int32]int64{0: int64(i % 10), 1: 5, 2: 10})
+	}
+	joinGroup(t, c, prefix+"48", topic, true)
+	joinGroup(t, c, prefix+"49", topic, true)
+
+	e := startExporter(t, "--group.filter="+prefix+".*")
+	e.WaitForValue(t, consumerWait, "kafka_consumergroup_members", map[string]string{"consumergroup": prefix + "49"}, equals(1), "the live groups")
+	e.WaitForValue(t, consumerWait, "kafka_consumergroup_members", map[string]string{"consumergroup": prefix + "48"}, equals(1), "the live groups")
+	e.WaitForValue(t, consumerWait, "kafka_consumergroup_lag_sum", map[string]string{"consumergroup": prefix + "49", "topic": topic}, equals(0), "the live groups caught up")
+	if n := len(e.Scrape(t).Series("kafka_consumergroup_rebalances_total")); n != 50 {
+		t.Fatalf("%d groups reported, want 50", n)
+	}
+
+	const polls = 5
+	a := afterPoll(t, e, 0)
+	b := afterPoll(t, e, a.polls+polls)
+	brokers := float64(len(c.NodeIDs()))
+	perPoll := map[string]float64{}
+	var total float64
+	for api, n := range b.requests {
+		perPoll[api] = (n - a.requests[api]) / polls
+		if api != "DescribeConfigs" { // read on its own interval
+			total += perPoll[api]
+		}
+	}
+	t.Logf("Kafka requests per poll with 50 groups on %v brokers: %v (total %v)", brokers, perPoll, total)
+	if perPoll["ListGroups"] != brokers {
+		t.Errorf("ListGroups per poll %v, want one per broker (%v)", perPoll["ListGroups"], brokers)
+	}
+	for _, api := range []string{"DescribeGroups", "OffsetFetch"} {
+		if perPoll[api] > brokers {
+			t.Errorf("%s per poll %v, want at most one per coordinator (%v)", api, perPoll[api], brokers)
+		}
+	}
+	if perPoll["FindCoordinator"] != 0 {
+		t.Errorf("FindCoordinator per poll %v, want 0", perPoll["FindCoordinator"])
+	}
+	if total > 6*brokers+4 {
+		t.Errorf("%v requests per poll, want at most 6 x brokers + 4 = %v", total, 6*brokers+4)
+	}
+}
+
+type pollCounts struct {
+	polls    float64
+	requests map[string]float64
+}
+
+// afterPoll waits until at least minPolls successful polls are done and
+// scrapes right after one completes, so that no poll is half counted.
+func afterPoll(t *testing.T, e *exporter, minPolls float64) pollCounts {
+	t.Helper()
+	deadline := time.Now().Add(consumerWait)
+	last, _ := e.Scrape(t).Value("kafka_loss_exporter_polls_total", map[string]string{"result": "success"})
+	for time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+		s := e.Scrape(t)
+		n, _ := s.Value("kafka_loss_exporter_polls_total", map[string]string{"result": "success"})
+		if n == last || n < minPolls {
+			last = n
+			continue
+		}
+		pc := pollCounts{polls: n, requests: map[string]float64{}}
+		for _, sr := range s.Series("kafka_loss_exporter_kafka_requests_total") {
+			pc.requests[sr.Labels["api"]] = sr.Value
+		}
+		return pc
+	}
+	t.Fatalf("no poll completed within %v", consumerWait)
+	return pollCounts{}
+}
