@@ -18,6 +18,7 @@ type consumerFlags struct {
 	tablePoints               int
 	statusWindow              int
 	retentionRefresh          time.Duration
+	readTimestamps            bool
 }
 
 // defineConsumerFlags declares the consumer-group flags on app.
@@ -33,6 +34,8 @@ func defineConsumerFlags(app *kingpin.Application) *consumerFlags {
 		Default("32").IntVar(&f.tablePoints)
 	app.Flag("group.status-window", "Number of polls a consumer group's status (OK, WARN, REWIND, STALL, STOP) is judged over.").
 		Default("10").IntVar(&f.statusWindow)
+	app.Flag("lag.read-timestamps", "When the exporter's offset history does not reach back to a group's next message (after start-up, or for a group far behind), read that message's timestamp (one Fetch per partition leader, only in polls that need it) instead of leaving its lag in seconds out.").
+		Default("false").BoolVar(&f.readTimestamps)
 	durationFlag(app, "group.retention-refresh", "How often topic retention settings (for the consumers' retention headroom) are re-read; new topics are read at once.",
 		"5m", &f.retentionRefresh)
 	return f

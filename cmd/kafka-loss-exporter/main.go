@@ -117,13 +117,18 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 
 	client := kafka.NewClient(saramaConf, f.kafka.Servers)
 	defer client.Close()
-	fetcher := fetch.New(client, fetch.Options{TopicFilter: topicFilter, TopicExclude: topicExclude},
+	groupTracker := consumers.NewTracker(consumers.Options{TablePoints: f.consumer.tablePoints, StatusWindow: f.consumer.statusWindow,
+		ReadTimestamps: f.consumer.readTimestamps})
+	steps := []fetch.Step{
 		fetch.NewOffsets(client),
 		fetch.NewConsumerGroups(client, groupOpts),
 		fetch.NewRetention(client, f.consumer.retentionRefresh),
-	)
+	}
+	if f.consumer.readTimestamps {
+		steps = append(steps, fetch.NewRecordTimestamps(client, groupTracker.Needs))
+	}
+	fetcher := fetch.New(client, fetch.Options{TopicFilter: topicFilter, TopicExclude: topicExclude}, steps...)
 	poll := poller.New(fetcher.Fetch, poller.Options{Interval: f.pollInterval, Timeout: f.pollTimeout}, log.With(logger, "component", "poller"))
-	groupTracker := consumers.NewTracker(consumers.Options{TablePoints: f.consumer.tablePoints, StatusWindow: f.consumer.statusWindow})
 	poll.Observe(groupTracker.Observe)
 
 	registry := prometheus.NewRegistry()

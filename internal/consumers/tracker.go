@@ -17,6 +17,9 @@ type Options struct {
 	TablePoints int
 	// StatusWindow is the number of polls a status evaluation looks at.
 	StatusWindow int
+	// ReadTimestamps makes Needs list the records whose timestamps would
+	// give a lag in seconds the tables cannot (--lag.read-timestamps).
+	ReadTimestamps bool
 }
 
 // Tracker keeps per-partition lag tables and per-group state across polls.
@@ -29,6 +32,12 @@ type Tracker struct {
 	topics   map[string]*topicTables
 	groups   map[string]*groupState
 	lastPoll time.Time // start of the last poll that read the metadata
+	// needs are the records to read for lag in seconds at the next poll;
+	// asked remembers, by partition, the offset last asked for, so that a
+	// record that cannot be read is not asked for again and again.
+	needs   []snapshot.RecordRef
+	needSet map[snapshot.RecordRef]bool
+	asked   map[partKey]int64
 
 	report atomic.Pointer[Report]
 }
@@ -62,7 +71,31 @@ type partState struct {
 // NewTracker returns an empty tracker.
 func NewTracker(opts Options) *Tracker {
 	opts.StatusWindow = max(opts.StatusWindow, risk.MinStatusWindow)
-	return &Tracker{opts: opts, topics: map[string]*topicTables{}, groups: map[string]*groupState{}}
+	return &Tracker{opts: opts, topics: map[string]*topicTables{}, groups: map[string]*groupState{}, asked: map[partKey]int64{}}
+}
+
+// Needs returns the records whose timestamps the next poll should read: the
+// next message of each group whose lag in seconds the last poll could not
+// give. It is empty unless Options.ReadTimestamps is set.
+func (t *Tracker) Needs() []snapshot.RecordRef {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]snapshot.RecordRef(nil), t.needs...)
+}
+
+// applyRecordTimes anchors the lag tables with the record timestamps read
+// this poll, highest offset first so that each anchor extends the history.
+func (t *Tracker) applyRecordTimes(s *snapshot.Snapshot) {
+	rts := append([]snapshot.RecordTime(nil), s.RecordTimes...)
+	sort.Slice(rts, func(i, j int) bool { return rts[i].Offset > rts[j].Offset })
+	for _, rt := range rts {
+		t.asked[partKey{rt.Topic, rt.Partition}] = rt.Offset
+		tt := t.topics[rt.Topic]
+		if !rt.Found || tt == nil || int(rt.Partition) >= len(tt.tables) {
+			continue
+		}
+		tt.tables[rt.Partition].Anchor(rt.Offset, rt.Time)
+	}
 }
 
 // Report returns the report of the last poll, nil before the first.
@@ -78,6 +111,8 @@ func (t *Tracker) Observe(s *snapshot.Snapshot, err error) {
 		return
 	}
 	t.updateTables(s)
+	t.applyRecordTimes(s)
+	t.needs, t.needSet = t.needs[:0], map[snapshot.RecordRef]bool{}
 	r := &Report{Snapshot: s, Groups: make([]Group, 0, len(s.Groups))}
 	live := make(map[string]bool, len(s.Groups))
 	for gi := range s.Groups {
@@ -144,6 +179,11 @@ func (t *Tracker) updateTables(s *snapshot.Snapshot) {
 	for name := range t.topics {
 		if !present[name] {
 			delete(t.topics, name)
+		}
+	}
+	for key := range t.asked {
+		if tt := t.topics[key.topic]; tt == nil || int(key.partition) >= len(tt.tables) {
+			delete(t.asked, key)
 		}
 	}
 }
@@ -213,6 +253,7 @@ func (t *Tracker) judgeGroup(s *snapshot.Snapshot, g *snapshot.Group) Group {
 			tp.LagSum += part.Lag.Lag
 			if part.Lag.Lag > 0 && !part.LagSecondsKnown {
 				maxUnknown[co.Topic] = true
+				t.need(key, co.Offset, p.Offsets.Oldest)
 			} else if part.LagSecondsKnown {
 				tp.MaxLagSeconds = max(tp.MaxLagSeconds, part.LagSeconds)
 				tp.MaxLagSecondsKnown = true
@@ -254,6 +295,23 @@ func (t *Tracker) judgeGroup(s *snapshot.Snapshot, g *snapshot.Group) Group {
 		out.Topics = append(out.Topics, *tp)
 	}
 	return out
+}
+
+// need asks for the timestamp of a group's next message, unless it was
+// asked for already or retention deleted it.
+func (t *Tracker) need(key partKey, offset, logStart int64) {
+	if !t.opts.ReadTimestamps || offset < logStart {
+		return
+	}
+	if last, ok := t.asked[key]; ok && last == offset {
+		return
+	}
+	ref := snapshot.RecordRef{Topic: key.topic, Partition: key.partition, Offset: offset}
+	if t.needSet[ref] {
+		return
+	}
+	t.needSet[ref] = true
+	t.needs = append(t.needs, ref)
 }
 
 // judgeAssignment counts, for a stable consumer group with members, the

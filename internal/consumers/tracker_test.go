@@ -202,3 +202,44 @@ func TestTrackerFailedPollKeepsState(t *testing.T) {
 type errFailed struct{}
 
 func (errFailed) Error() string { return "metadata failed" }
+
+func TestTrackerReadTimestampsFillsUnknownLagSeconds(t *testing.T) {
+	tr := NewTracker(Options{TablePoints: 32, StatusWindow: 3, ReadTimestamps: true})
+	tr.Observe(poll(100, 0, []int64{500}, group("g", "Empty", nil, 200)), nil)
+	if tp := topicOf(t, tr.Report(), "g"); tp.Partitions[0].LagSecondsKnown {
+		t.Fatalf("lag seconds known from a one-point table")
+	}
+	needs := tr.Needs()
+	want := snapshot.RecordRef{Topic: "orders", Partition: 0, Offset: 200}
+	if len(needs) != 1 || needs[0] != want {
+		t.Fatalf("needs %v, want [%v]", needs, want)
+	}
+	// The next poll read the record: appended at t=40.
+	s := poll(110, 0, []int64{500}, group("g", "Empty", nil, 200))
+	s.RecordTimes = []snapshot.RecordTime{{RecordRef: want, Found: true, Time: start.Add(40 * time.Second)}}
+	tr.Observe(s, nil)
+	p := topicOf(t, tr.Report(), "g").Partitions[0]
+	if !p.LagSecondsKnown || p.LagSeconds != 70 {
+		t.Fatalf("lag seconds %v (known %v), want 70", p.LagSeconds, p.LagSecondsKnown)
+	}
+	if n := tr.Needs(); len(n) != 0 {
+		t.Fatalf("needs %v after the anchor, want none", n)
+	}
+}
+
+func TestTrackerUnreadableRecordIsNotAskedAgain(t *testing.T) {
+	tr := NewTracker(Options{TablePoints: 32, StatusWindow: 3, ReadTimestamps: true})
+	tr.Observe(poll(100, 0, []int64{500}, group("g", "Empty", nil, 200)), nil)
+	s := poll(110, 0, []int64{500}, group("g", "Empty", nil, 200))
+	s.RecordTimes = []snapshot.RecordTime{{RecordRef: tr.Needs()[0]}}
+	tr.Observe(s, nil)
+	if n := tr.Needs(); len(n) != 0 {
+		t.Fatalf("needs %v after the record could not be read, want none", n)
+	}
+	// A group behind the log start has no record to read.
+	tr2 := NewTracker(Options{TablePoints: 32, StatusWindow: 3, ReadTimestamps: true})
+	tr2.Observe(poll(100, 300, []int64{500}, group("g", "Empty", nil, 200)), nil)
+	if n := tr2.Needs(); len(n) != 0 {
+		t.Fatalf("needs %v for a deleted record, want none", n)
+	}
+}

@@ -14,6 +14,7 @@ const (
 	APIDescribeGroups  = "DescribeGroups"
 	APIOffsetFetch     = "OffsetFetch"
 	APIFindCoordinator = "FindCoordinator"
+	APIFetch           = "Fetch"
 )
 
 // RequestCounts counts the Kafka requests the exporter sent, by API. It is

@@ -133,3 +133,29 @@ func LagSeconds(t *LagTable, committed, latest int64, now time.Time) (float64, b
 	}
 	return max(now.Sub(at).Seconds(), 0), true
 }
+
+// Anchor extends the table's history backwards with a record's timestamp:
+// the next message a group will read, at offset, was appended at at. It is
+// used when the table does not reach back that far (offset+1 at or before
+// the first point); otherwise it does nothing and returns false. The record
+// timestamp is the producer's clock (CreateTime) unless the topic uses
+// LogAppendTime; it is clamped so that time never runs backwards along the
+// table.
+func (t *LagTable) Anchor(offset int64, at time.Time) bool {
+	ns := at.UnixNano()
+	if len(t.points) > 0 {
+		first := t.points[0]
+		if offset+1 > first.Offset {
+			return false
+		}
+		ns = min(ns, first.Time)
+	}
+	// Two points, so that TimeOf(offset+1) is exactly the record's time.
+	grown := make([]OffsetTime, 0, min(max(4, len(t.points)+2), t.maxPoints+2))
+	grown = append(grown, OffsetTime{Offset: offset, Time: ns}, OffsetTime{Offset: offset + 1, Time: ns})
+	t.points = append(grown, t.points...)
+	for len(t.points) > t.maxPoints {
+		t.dropLeastUseful()
+	}
+	return true
+}

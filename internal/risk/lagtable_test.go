@@ -98,3 +98,31 @@ func TestLagTableBoundedAndAccurate(t *testing.T) {
 		}
 	}
 }
+
+func TestLagTableAnchor(t *testing.T) {
+	// The table starts at offset 500 (t=100); the group is at 200, whose
+	// record says it was appended at t=20.
+	tb := table([2]float64{500, 100}, [2]float64{600, 110})
+	if got, ok := LagSeconds(tb, 200, 600, at(110)); ok {
+		t.Fatalf("lag seconds %v known before the anchor", got)
+	}
+	if !tb.Anchor(200, at(20)) {
+		t.Fatalf("anchor refused")
+	}
+	if got, ok := LagSeconds(tb, 200, 600, at(110)); !ok || math.Abs(got-90) > 1e-6 {
+		t.Fatalf("lag seconds %v, %v; want 90 from the record timestamp", got, ok)
+	}
+	// A group between the anchor and the table interpolates between them.
+	if got, ok := LagSeconds(tb, 349, 600, at(110)); !ok || math.Abs(got-(110-(20+149.0/299*80))) > 1e-6 {
+		t.Fatalf("lag seconds %v, %v; want about 50", got, ok)
+	}
+	// Covered offsets are not anchored; a timestamp in the table's future is clamped.
+	if tb.Anchor(550, at(0)) {
+		t.Fatalf("anchored an offset the table covers")
+	}
+	tb2 := table([2]float64{500, 100})
+	tb2.Anchor(100, at(400))
+	if pts := tb2.Points(); pts[0].Time != at(100).UnixNano() {
+		t.Fatalf("future record time not clamped: %v", pts)
+	}
+}

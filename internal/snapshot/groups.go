@@ -1,5 +1,7 @@
 package snapshot
 
+import "time"
+
 // NoGeneration is Group.Generation when the group's generation is unknown.
 const NoGeneration int32 = -1
 
@@ -85,4 +87,24 @@ type TopicRetention struct {
 	// Delete is true when cleanup.policy includes delete, so retention
 	// deletes old segments.
 	Delete bool
+}
+
+// RecordRef names one record: the next message a group will read.
+type RecordRef struct {
+	Topic     string
+	Partition int32
+	Offset    int64
+}
+
+// RecordTime is the timestamp of the first record at or after a RecordRef's
+// offset, read by the record-timestamps step (--lag.read-timestamps).
+type RecordTime struct {
+	RecordRef
+	// Found is false when the record could not be read (deleted, too
+	// large for the fetch, no timestamp).
+	Found bool
+	Time  time.Time
+	// LogAppendTime is true when the broker stamped the record; otherwise
+	// the time is the producer's clock (CreateTime).
+	LogAppendTime bool
 }

@@ -33,6 +33,9 @@ type Snapshot struct {
 	// Retention is the retention configuration by topic name, for the
 	// topics that groups commit on (retention step); nil when not read.
 	Retention map[string]TopicRetention
+	// RecordTimes are the record timestamps read for lag in seconds
+	// (record-timestamps step, only with --lag.read-timestamps).
+	RecordTimes []RecordTime
 }
 
 // Broker is a live broker as listed by Metadata.

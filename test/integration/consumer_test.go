@@ -363,3 +363,36 @@ func afterPoll(t *testing.T, e *exporter, minPolls float64) pollCounts {
 	t.Fatalf("no poll completed within %v", consumerWait)
 	return pollCounts{}
 }
+
+// Without history (the exporter starts while a group is already behind),
+// lag in seconds is left out by default, and with --lag.read-timestamps it
+// comes from the timestamp of the group's next message.
+func TestConsumerLagSecondsFromRecordTimestamps(t *testing.T) {
+	c := kafkatest.Require(t)
+	topic := kafkatest.UniqueTopic("cg-timestamps")
+	c.CreateTopic(t, topic, 1, 3, nil)
+	group := topic + "-group"
+	c.Produce(t, topic, 0, 5, sarama.WaitForAll)
+	producedAt := time.Now()
+	c.Produce(t, topic, 0, 20, sarama.WaitForAll)
+	c.CommitOffsets(t, group, topic, map[int32]int64{0: 5})
+	labels := partLabels(group, topic, 0)
+
+	plain := startExporter(t, "--group.filter="+group)
+	plain.WaitForValue(t, consumerWait, "kafka_consumergroup_lag", labels, equals(20), "lag 20")
+
+	e := startExporter(t, "--group.filter="+group, "--lag.read-timestamps")
+	got := e.WaitForValue(t, consumerWait, "kafka_consumergroup_lag_seconds", labels, func(float64) bool { return true }, "lag seconds from the record timestamp")
+	// The record was produced between producedAt and the end of the second
+	// Produce; the value is as of the last poll (at most 1 s old).
+	age := time.Since(producedAt).Seconds()
+	if got > age+0.5 || got < age-2.5 {
+		t.Fatalf("lag seconds %v, want about %v (the age of message 5)", got, age)
+	}
+	if _, ok := plain.Scrape(t).Value("kafka_consumergroup_lag_seconds", labels); ok {
+		t.Fatalf("lag seconds reported without history and without --lag.read-timestamps")
+	}
+	if _, ok := plain.Scrape(t).Value("kafka_consumergroup_max_lag_seconds", map[string]string{"consumergroup": group, "topic": topic}); ok {
+		t.Fatalf("max lag seconds reported while a partition's age is unknown")
+	}
+}
