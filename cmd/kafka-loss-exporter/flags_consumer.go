@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/alecthomas/kingpin/v2"
@@ -30,10 +31,10 @@ func defineConsumerFlags(app *kingpin.Application) *consumerFlags {
 		Default("").StringVar(&f.groupExclude)
 	enumFlag(app, "lag.granularity", "Consumer lag series: partition (per partition and per topic) or topic (per topic only, to bound cardinality).",
 		collector.GranularityPartition, &f.granularity, collector.GranularityPartition, collector.GranularityTopic)
-	app.Flag("lag.table-points", "Points kept per partition in the (latest offset, time) table that lag in seconds is interpolated from; each costs 16 bytes.").
-		Default("32").IntVar(&f.tablePoints)
-	app.Flag("group.status-window", "Number of polls a consumer group's status (OK, WARN, REWIND, STALL, STOP) is judged over.").
-		Default("10").IntVar(&f.statusWindow)
+	intFlag(app, "lag.table-points", "Points kept per partition in the (latest offset, time) table that lag in seconds is interpolated from; each costs 16 bytes.",
+		"32", &f.tablePoints)
+	intFlag(app, "group.status-window", "Number of polls a consumer group's status (OK, WARN, REWIND, STALL, STOP) is judged over.",
+		"10", &f.statusWindow)
 	app.Flag("lag.read-timestamps", "When the exporter's offset history does not reach back to a group's next message (after start-up, or for a group far behind), read that message's timestamp (one Fetch per partition leader, only in polls that need it) instead of leaving its lag in seconds out.").
 		Default("false").BoolVar(&f.readTimestamps)
 	durationFlag(app, "group.retention-refresh", "How often topic retention settings (for the consumers' retention headroom) are re-read; new topics are read at once.",
@@ -65,4 +66,26 @@ func (f *consumerFlags) groupOptions() (fetch.GroupOptions, error) {
 		return o, err
 	}
 	return o, nil
+}
+
+// intValue is a kingpin flag value whose parse error names the flag.
+type intValue struct {
+	name   string
+	target *int
+}
+
+func (v *intValue) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return fmt.Errorf("--%s %q is not a whole number", v.name, s)
+	}
+	*v.target = n
+	return nil
+}
+
+func (v *intValue) String() string { return strconv.Itoa(*v.target) }
+
+// intFlag declares an integer flag.
+func intFlag(app *kingpin.Application, name, help, def string, target *int) {
+	app.Flag(name, help).Default(def).SetValue(&intValue{name: name, target: target})
 }
