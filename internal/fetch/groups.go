@@ -35,9 +35,11 @@ func (o GroupOptions) keep(name string) bool {
 // members and committed offsets.
 //
 // Requests per poll, with B live brokers and C <= B brokers coordinating at
-// least one selected group: B ListGroups + at most C DescribeGroups + C
-// OffsetFetch (v8, every group of a coordinator in one request), so at most
-// 3 x B whatever the number of groups and partitions. No FindCoordinator is
+// least one selected group: B ListGroups + at most C DescribeGroups (classic
+// groups that may have members) + at most C ConsumerGroupDescribe (KIP-848
+// groups, only when there are some and --kafka.version >= 3.7) + C
+// OffsetFetch (v8, every group of a coordinator in one request): at most
+// 4 x B whatever the number of groups and partitions. No FindCoordinator is
 // sent: a broker's ListGroups answer lists exactly the groups it
 // coordinates, which is the coordinator map FindCoordinator would give
 // (sarama 1.61 only speaks FindCoordinator v0-v3, one key per request).
@@ -171,18 +173,49 @@ func (c *ConsumerGroups) readGroups(ctx context.Context, coordinator int32, grou
 	return nil
 }
 
+// describeGroups describes the groups of one coordinator that may have
+// members: classic groups with one DescribeGroups, KIP-848 consumer groups
+// (which DescribeGroups does not describe) with one ConsumerGroupDescribe.
 func (c *ConsumerGroups) describeGroups(ctx context.Context, coordinator int32, groups []*snapshot.Group) error {
+	var classic, kip848 []*snapshot.Group
+	for _, g := range groups {
+		switch {
+		case g.State == "Empty" || g.State == "Dead":
+			// no members to describe
+		case g.Type == "consumer":
+			kip848 = append(kip848, g)
+		default:
+			classic = append(classic, g)
+		}
+	}
+	var errs []error
+	unknown, err := c.describeClassic(ctx, coordinator, classic)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	kip848 = append(kip848, unknown...)
+	// ConsumerGroupDescribe needs --kafka.version 3.7 or later; below,
+	// KIP-848 groups keep the state ListGroups gave and no member list.
+	if len(kip848) > 0 && c.client.Version().IsAtLeast(sarama.V3_7_0_0) {
+		if err := c.describeConsumerGroups(ctx, coordinator, kip848); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return joinErrors(errs)
+}
+
+// describeClassic describes classic groups with one DescribeGroups. It
+// returns the groups that DescribeGroups does not know although ListGroups
+// listed them alive: KIP-848 groups listed without their type.
+func (c *ConsumerGroups) describeClassic(ctx context.Context, coordinator int32, groups []*snapshot.Group) ([]*snapshot.Group, error) {
+	if len(groups) == 0 {
+		return nil, nil
+	}
 	byName := map[string]*snapshot.Group{}
 	req := &sarama.DescribeGroupsRequest{Version: describeGroupsVersion(c.client.Version())}
 	for _, g := range groups {
-		if g.State == "Empty" || g.State == "Dead" {
-			continue // no members to describe
-		}
 		byName[g.Name] = g
 		req.Groups = append(req.Groups, g.Name)
-	}
-	if len(req.Groups) == 0 {
-		return nil
 	}
 	resp, err := kafka.OnBroker(ctx, c.client, coordinator, kafka.APIDescribeGroups, func(b *sarama.Broker) (*sarama.DescribeGroupsResponse, error) {
 		return b.DescribeGroups(req)
@@ -191,8 +224,9 @@ func (c *ConsumerGroups) describeGroups(ctx context.Context, coordinator int32, 
 		for _, g := range byName {
 			g.Err = "DescribeGroups: " + kafka.ErrorName(err)
 		}
-		return fmt.Errorf("DescribeGroups: %w", err)
+		return nil, fmt.Errorf("DescribeGroups: %w", err)
 	}
+	var unknown []*snapshot.Group
 	for _, d := range resp.Groups {
 		g := byName[d.GroupId]
 		if g == nil {
@@ -200,6 +234,12 @@ func (c *ConsumerGroups) describeGroups(ctx context.Context, coordinator int32, 
 		}
 		if d.Err != sarama.ErrNoError {
 			g.Err = "DescribeGroups: " + kafka.ErrorName(d.Err)
+			continue
+		}
+		if d.State == "Dead" && g.State != "" && g.State != "Dead" {
+			// A KIP-848 group listed without its type: DescribeGroups
+			// does not know it. Keep the listed state.
+			unknown = append(unknown, g)
 			continue
 		}
 		g.Described = true
@@ -210,7 +250,71 @@ func (c *ConsumerGroups) describeGroups(ctx context.Context, coordinator int32, 
 		g.Members = membersOf(d)
 		g.Generation = generationOf(g.Members)
 	}
+	return unknown, nil
+}
+
+// describeConsumerGroups describes KIP-848 consumer groups. Their group
+// epoch is the generation: it moves on every membership or subscription
+// change.
+func (c *ConsumerGroups) describeConsumerGroups(ctx context.Context, coordinator int32, groups []*snapshot.Group) error {
+	if len(groups) == 0 {
+		return nil
+	}
+	byName := map[string]*snapshot.Group{}
+	req := sarama.NewConsumerGroupDescribeRequest(c.client.Version())
+	for _, g := range groups {
+		byName[g.Name] = g
+		req.GroupIDs = append(req.GroupIDs, g.Name)
+	}
+	resp, err := kafka.OnBroker(ctx, c.client, coordinator, kafka.APIConsumerGroupDescribe, func(b *sarama.Broker) (*sarama.ConsumerGroupDescribeResponse, error) {
+		return b.ConsumerGroupDescribe(req)
+	})
+	if err != nil {
+		for _, g := range byName {
+			g.Err = "ConsumerGroupDescribe: " + kafka.ErrorName(err)
+		}
+		return fmt.Errorf("ConsumerGroupDescribe: %w", err)
+	}
+	for i := range resp.Groups {
+		d := &resp.Groups[i]
+		g := byName[d.GroupID]
+		if g == nil {
+			continue
+		}
+		if d.ErrorCode != sarama.ErrNoError {
+			g.Err = "ConsumerGroupDescribe: " + kafka.ErrorName(d.ErrorCode)
+			continue
+		}
+		g.Described, g.State, g.Generation = true, d.GroupState, d.GroupEpoch
+		g.Members = make([]snapshot.Member, 0, len(d.Members))
+		for _, m := range d.Members {
+			member := snapshot.Member{ID: m.MemberID, ClientID: m.ClientID, Host: m.ClientHost, SubscriptionGeneration: -1}
+			if m.InstanceID != nil {
+				member.InstanceID = *m.InstanceID
+			}
+			if m.SubscribedTopicRegex == nil || *m.SubscribedTopicRegex == "" {
+				member.Subscribed = append([]string{}, m.SubscribedTopicNames...)
+				sort.Strings(member.Subscribed)
+			}
+			member.Assigned = map[string][]int32{}
+			for _, tp := range m.Assignment.TopicPartitions {
+				member.Assigned[tp.TopicName] = append(member.Assigned[tp.TopicName], tp.Partitions...)
+			}
+			g.Members = append(g.Members, member)
+		}
+		sort.Slice(g.Members, func(i, j int) bool { return g.Members[i].ID < g.Members[j].ID })
+	}
 	return nil
+}
+
+func joinErrors(errs []error) error {
+	switch len(errs) {
+	case 0:
+		return nil
+	case 1:
+		return errs[0]
+	}
+	return fmt.Errorf("%v", errs)
 }
 
 // membersOf decodes the members of a described group. The consumer
@@ -344,7 +448,8 @@ func joinErr(a, b string) string {
 }
 
 // listGroupsVersion is the highest ListGroups version the configured Kafka
-// version speaks: v4 (2.6) adds the group state, v5 (3.8) the group type.
+// version allows (sarama refuses to send a newer one): v4 (2.6) adds the
+// group state, v5 (3.8) the group type.
 func listGroupsVersion(v sarama.KafkaVersion) int16 {
 	switch {
 	case v.IsAtLeast(sarama.V3_8_0_0):
