@@ -4,7 +4,11 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -395,4 +399,75 @@ func TestConsumerLagSecondsFromRecordTimestamps(t *testing.T) {
 	if _, ok := plain.Scrape(t).Value("kafka_consumergroup_max_lag_seconds", map[string]string{"consumergroup": group, "topic": topic}); ok {
 		t.Fatalf("max lag seconds reported while a partition's age is unknown")
 	}
+}
+
+// A KIP-848 consumer group (group.protocol=consumer, Kafka 4.0+), which the
+// classic DescribeGroups does not describe, is described with
+// ConsumerGroupDescribe: members, state, lag, and its group epoch counts a
+// rebalance when the member leaves.
+func TestConsumerKIP848Group(t *testing.T) {
+	c := kafkatest.Require(t)
+	version := os.Getenv("KAFKA_VERSION")
+	if version == "" {
+		version = "4.3.1"
+	}
+	if strings.HasPrefix(version, "3.") {
+		t.Skipf("KIP-848 consumer groups need Kafka 4.0 or later, the cluster runs %s", version)
+	}
+	cache := os.Getenv("KLE_CACHE_DIR")
+	if cache == "" {
+		home, _ := os.UserHomeDir()
+		cache = filepath.Join(home, ".cache", "kafka-loss-exporter")
+	}
+	libs := filepath.Join(cache, "kafka-"+version, "libs")
+	if _, err := os.Stat(filepath.Join(libs, "kafka-clients-"+version+".jar")); err != nil {
+		t.Fatalf("Kafka client jar for the KIP-848 consumer: %v", err)
+	}
+	topic := kafkatest.UniqueTopic("cg-kip848")
+	c.CreateTopic(t, topic, 2, 3, nil)
+	group := topic + "-group"
+	c.Produce(t, topic, 0, 20, sarama.WaitForAll)
+	c.Produce(t, topic, 1, 10, sarama.WaitForAll)
+
+	e := startExporter(t, "--group.filter="+group, "--kafka.version=4.0.0")
+	cmd := exec.Command("java", "-cp", filepath.Join(libs, "*"), filepath.Join("testdata", "Kip848Consumer.java"),
+		c.Bootstrap()[0], topic, group)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out syncBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting the KIP-848 consumer: %v", err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		_ = stdin.Close()
+		select {
+		case <-exited:
+		case <-time.After(20 * time.Second):
+			_ = cmd.Process.Kill()
+		}
+		if t.Failed() {
+			t.Logf("KIP-848 consumer output:\n%s", out.String())
+		}
+	})
+
+	g := map[string]string{"consumergroup": group}
+	e.WaitForValue(t, consumerWait, "kafka_consumergroup_members", g, equals(1), "the KIP-848 member described")
+	e.WaitForValue(t, consumerWait, "kafka_consumergroup_state", map[string]string{"consumergroup": group, "state": "Stable"}, equals(1), "state Stable")
+	for p, end := range []float64{20, 10} {
+		e.WaitForValue(t, consumerWait, "kafka_consumergroup_current_offset", partLabels(group, topic, p), equals(end), "offsets committed")
+		e.WaitForValue(t, consumerWait, "kafka_consumergroup_lag", partLabels(group, topic, p), equals(0), "lag 0")
+	}
+	e.WaitForValue(t, consumerWait, "kafka_consumergroup_unassigned_partitions", map[string]string{"consumergroup": group, "topic": topic}, equals(0), "both partitions assigned")
+	before, _ := e.Scrape(t).Value("kafka_consumergroup_rebalances_total", g)
+
+	_ = stdin.Close() // the member leaves the group
+	e.WaitForValue(t, consumerWait, "kafka_consumergroup_state", map[string]string{"consumergroup": group, "state": "Empty"}, equals(1), "state Empty after the member left")
+	e.WaitForValue(t, consumerWait, "kafka_consumergroup_rebalances_total", g, func(v float64) bool { return v >= before+1 },
+		fmt.Sprintf("the group epoch change counted (was %v)", before))
+	e.WaitForValue(t, consumerWait, "kafka_consumergroup_members", g, equals(0), "no member")
 }
