@@ -33,6 +33,9 @@ type Retention struct {
 	asked   map[string]bool // topics the last successful read asked about
 	readAt  time.Time
 	lastErr error
+	// partial names the topics the last successful read got an error for;
+	// they are not asked again before the next refresh.
+	partial error
 }
 
 // NewRetention returns the retention step.
@@ -55,9 +58,10 @@ func (r *Retention) Run(ctx context.Context, s *snapshot.Snapshot) error {
 		}
 	}
 	if stale && len(s.Topics) > 0 && len(s.Brokers) > 0 {
-		cache, err := r.read(ctx, s)
+		cache, partial, err := r.read(ctx, s)
 		r.lastErr = err
 		if err == nil {
+			r.partial = partial
 			r.cache, r.readAt = cache, r.now()
 			r.asked = make(map[string]bool, len(s.Topics))
 			for i := range s.Topics {
@@ -71,12 +75,15 @@ func (r *Retention) Run(ctx context.Context, s *snapshot.Snapshot) error {
 			s.Retention[s.Topics[i].Name] = tr
 		}
 	}
-	return r.lastErr
+	if r.lastErr != nil {
+		return r.lastErr
+	}
+	return r.partial
 }
 
 // read sends one DescribeConfigs for every topic to one live broker (any
 // broker answers for topic configs).
-func (r *Retention) read(ctx context.Context, s *snapshot.Snapshot) (map[string]snapshot.TopicRetention, error) {
+func (r *Retention) read(ctx context.Context, s *snapshot.Snapshot) (map[string]snapshot.TopicRetention, error, error) {
 	req := &sarama.DescribeConfigsRequest{Version: 1}
 	if r.client.Version().IsAtLeast(sarama.V2_6_0_0) {
 		req.Version = 3
@@ -95,16 +102,22 @@ func (r *Retention) read(ctx context.Context, s *snapshot.Snapshot) (map[string]
 		return b.DescribeConfigs(req)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("DescribeConfigs: %w", err)
+		return nil, nil, fmt.Errorf("DescribeConfigs: %w", err)
 	}
 	out := make(map[string]snapshot.TopicRetention, len(resp.Resources))
+	failed := map[string]int{}
 	for _, res := range resp.Resources {
 		if res.ErrorCode != 0 {
+			failed[kafka.ErrorName(sarama.KError(res.ErrorCode))]++
 			continue
 		}
 		out[res.Name] = retentionOf(res.Configs)
 	}
-	return out, nil
+	var partial error
+	if len(failed) > 0 {
+		partial = fmt.Errorf("DescribeConfigs failed for some topics (count by error): %v", failed)
+	}
+	return out, partial, nil
 }
 
 // retentionOf reads the retention settings from config entries; missing
