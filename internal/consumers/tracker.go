@@ -243,10 +243,13 @@ func (t *Tracker) judgeGroup(s *snapshot.Snapshot, g *snapshot.Group) Group {
 			lost, upTo := risk.RetentionLoss(co.Offset, p.Offsets.Oldest, ps.countedUpTo)
 			ps.countedUpTo = upTo
 			st.lost[co.Topic] += uint64(lost)
-			ps.window = append(ps.window, risk.Observation{Committed: co.Offset, Lag: part.Lag.Lag})
-			if len(ps.window) > t.opts.StatusWindow {
-				ps.window = append(ps.window[:0], ps.window[len(ps.window)-t.opts.StatusWindow:]...)
+			if ps.window == nil {
+				ps.window = make([]risk.Observation, 0, t.opts.StatusWindow)
 			}
+			if len(ps.window) == t.opts.StatusWindow {
+				ps.window = append(ps.window[:0], ps.window[1:]...)
+			}
+			ps.window = append(ps.window, risk.Observation{Committed: co.Offset, Lag: part.Lag.Lag})
 			if tt != nil && int(co.Partition) < len(tt.tables) {
 				part.LagSeconds, part.LagSecondsKnown = risk.LagSeconds(&tt.tables[co.Partition], co.Offset, p.Offsets.Latest, s.Time)
 			}
