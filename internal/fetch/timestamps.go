@@ -92,16 +92,13 @@ func (r *RecordTimestamps) read(ctx context.Context, leader int32, refs []snapsh
 	resp, err := kafka.OnBroker(ctx, r.client, leader, kafka.APIFetch, func(b *sarama.Broker) (*sarama.FetchResponse, error) {
 		return b.Fetch(req)
 	})
+	if err != nil {
+		// Nothing is reported for these records, so the next poll asks again.
+		return nil, fmt.Errorf("Fetch: %w", err)
+	}
 	out := make([]snapshot.RecordTime, 0, len(refs))
 	for _, ref := range refs {
-		rt := snapshot.RecordTime{RecordRef: ref}
-		if err == nil {
-			rt = recordTime(resp.GetBlock(ref.Topic, ref.Partition), ref)
-		}
-		out = append(out, rt)
-	}
-	if err != nil {
-		return out, fmt.Errorf("Fetch: %w", err)
+		out = append(out, recordTime(resp.GetBlock(ref.Topic, ref.Partition), ref))
 	}
 	return out, nil
 }
