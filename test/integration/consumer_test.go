@@ -458,6 +458,17 @@ func TestConsumerKIP848Group(t *testing.T) {
 		}
 	})
 
+	// The source launcher needs a JDK (jdk.compiler), not only a JRE.
+	for deadline := time.Now().Add(consumerWait); !strings.Contains(out.String(), "subscribed"); {
+		select {
+		case <-exited:
+			t.Fatalf("the KIP-848 consumer (java source launcher, needs a JDK) exited:\n%s", out.String())
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the KIP-848 consumer did not start within %v:\n%s", consumerWait, out.String())
+		}
+	}
 	g := map[string]string{"consumergroup": group}
 	e.WaitForValue(t, consumerWait, "kafka_consumergroup_members", g, equals(1), "the KIP-848 member described")
 	e.WaitForValue(t, consumerWait, "kafka_consumergroup_state", map[string]string{"consumergroup": group, "state": "Stable"}, equals(1), "state Stable")
