@@ -41,6 +41,7 @@ type flags struct {
 
 	configPollInterval time.Duration
 	riskConfigFile     string
+	consumer           *consumerFlags
 }
 
 // defineFlags declares the command line on app.
@@ -93,6 +94,7 @@ func defineFlags(app *kingpin.Application) *flags {
 	durationFlag(app, "config.poll.interval", "Time between two reads of topic and broker configuration (DescribeConfigs); a new topic or broker is read at the next poll.", "5m", &f.configPollInterval)
 	app.Flag("risk.config", "YAML policy file setting the loss-risk thresholds and exemptions (see docs/risks.md; empty: the defaults).").
 		Default("").StringVar(&f.riskConfigFile)
+	f.consumer = defineConsumerFlags(app)
 	return f
 }
 
@@ -121,7 +123,7 @@ func (f *flags) validate() error {
 			return fmt.Errorf("--web.telemetry-path %q clashes with the %s endpoint", f.metricsPath, p)
 		}
 	}
-	return nil
+	return f.consumer.validate()
 }
 
 // nextPollInterval is the time until the next poll after a successful poll

@@ -29,6 +29,7 @@ import (
 	"github.com/rcrowley/go-metrics"
 
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/collector"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/consumers"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/events"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/fetch"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/kafka"
@@ -103,6 +104,10 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 	if err != nil {
 		return usageError{err}
 	}
+	groupOpts, err := f.consumer.groupOptions()
+	if err != nil {
+		return usageError{err}
+	}
 	if *f.web.WebConfigFile != "" {
 		if err := web.Validate(*f.web.WebConfigFile); err != nil {
 			return usageError{fmt.Errorf("--web.config.file %s: %w", *f.web.WebConfigFile, err)}
@@ -119,14 +124,23 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 
 	client := kafka.NewClient(saramaConf, f.kafka.Servers)
 	defer client.Close()
-	fetcher := fetch.New(client, fetch.Options{TopicFilter: topicFilter, TopicExclude: topicExclude},
+	groupTracker := consumers.NewTracker(consumers.Options{TablePoints: f.consumer.tablePoints, StatusWindow: f.consumer.statusWindow,
+		ReadTimestamps: f.consumer.readTimestamps})
+	steps := []fetch.Step{
 		fetch.NewOffsets(client),
 		fetch.NewConfigs(client, f.configPollInterval),
-	)
+		fetch.NewConsumerGroups(client, groupOpts),
+		fetch.NewRetention(client, f.consumer.retentionRefresh),
+	}
+	if f.consumer.readTimestamps {
+		steps = append(steps, fetch.NewRecordTimestamps(client, groupTracker.Needs))
+	}
+	fetcher := fetch.New(client, fetch.Options{TopicFilter: topicFilter, TopicExclude: topicExclude}, steps...)
 	poll := poller.New(fetcher.Fetch, poller.Options{Interval: f.pollInterval, Timeout: f.pollTimeout, NextInterval: f.nextPollInterval},
 		log.With(logger, "component", "poller"))
 	replicationEvents := events.NewAccumulator(log.With(logger, "component", "events"))
 	poll.Observe(replicationEvents.Observe)
+	poll.Observe(groupTracker.Observe)
 
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(
@@ -137,6 +151,7 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 		collector.NewReplication(poll),
 		collector.NewEvents(replicationEvents),
 		collector.NewConfig(poll, riskPolicy),
+		collector.NewConsumer(groupTracker, f.consumer.granularity),
 	)
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)

@@ -14,6 +14,9 @@ const (
 	APIDescribeGroups  = "DescribeGroups"
 	APIOffsetFetch     = "OffsetFetch"
 	APIFindCoordinator = "FindCoordinator"
+	APIFetch           = "Fetch"
+	// APIConsumerGroupDescribe describes KIP-848 consumer groups.
+	APIConsumerGroupDescribe = "ConsumerGroupDescribe"
 )
 
 // RequestCounts counts the Kafka requests the exporter sent, by API. It is

@@ -1,0 +1,162 @@
+package collector
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/consumers"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/fetch"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/risk"
+)
+
+// Lag granularities accepted by NewConsumer.
+const (
+	// GranularityPartition renders per-partition and per-topic series.
+	GranularityPartition = "partition"
+	// GranularityTopic drops the per-partition series to bound cardinality.
+	GranularityTopic = "topic"
+)
+
+// groupStates are the classic group states always rendered by
+// kafka_consumergroup_state, so that `== 1` alerts see every state.
+var groupStates = []string{"Stable", "PreparingRebalance", "CompletingRebalance", "Empty", "Dead"}
+
+var (
+	groupLabels     = []string{"consumergroup"}
+	groupTopicLabel = []string{"consumergroup", "topic"}
+	groupPartLabels = []string{"consumergroup", "topic", "partition"}
+
+	cgCurrentOffsetDesc = prometheus.NewDesc("kafka_consumergroup_current_offset",
+		"Committed offset of the consumer group on the partition (absent when it has none)"+fromLastPoll, groupPartLabels, nil)
+	cgLagDesc = prometheus.NewDesc("kafka_consumergroup_lag",
+		"Messages the consumer group has not consumed on the partition: latest offset minus committed offset, never negative"+fromLastPoll, groupPartLabels, nil)
+	cgLagSecondsDesc = prometheus.NewDesc("kafka_consumergroup_lag_seconds",
+		"Age in seconds of the oldest message the consumer group has not consumed on the partition, 0 when caught up; absent when the exporter's history does not reach back to it"+fromLastPoll, groupPartLabels, nil)
+	cgBehindLogStartDesc = prometheus.NewDesc("kafka_consumergroup_messages_behind_log_start",
+		"Messages retention deleted before the consumer group read them: log start offset minus committed offset when the commit is below the log start, else 0"+fromLastPoll, groupPartLabels, nil)
+	cgCurrentOffsetSumDesc = prometheus.NewDesc("kafka_consumergroup_current_offset_sum",
+		"Sum of the consumer group's committed offsets over the topic's partitions"+fromLastPoll, groupTopicLabel, nil)
+	cgLagSumDesc = prometheus.NewDesc("kafka_consumergroup_lag_sum",
+		"Messages the consumer group has not consumed, summed over the topic's partitions whose offsets are known"+fromLastPoll, groupTopicLabel, nil)
+	cgMaxLagSecondsDesc = prometheus.NewDesc("kafka_consumergroup_max_lag_seconds",
+		"Age in seconds of the oldest message the consumer group has not consumed on the topic; absent when some lagging partition's age is unknown"+fromLastPoll, groupTopicLabel, nil)
+	cgHeadroomDesc = prometheus.NewDesc("kafka_consumergroup_retention_headroom_seconds",
+		"Seconds until time-based retention deletes messages the consumer group has not read: retention.ms minus the max lag in seconds; negative when it already does"+fromLastPoll, groupTopicLabel, nil)
+	cgRetentionLostDesc = prometheus.NewDesc("kafka_consumergroup_retention_lost_messages_total",
+		"Messages retention deleted before the consumer group read them, counted once each, since the exporter started watching the group.", groupTopicLabel, nil)
+	cgUnassignedDesc = prometheus.NewDesc("kafka_consumergroup_unassigned_partitions",
+		"Partitions of a topic the stable consumer group subscribes to that no member is assigned: nobody reads them"+fromLastPoll, groupTopicLabel, nil)
+	cgTopicStatusDesc = prometheus.NewDesc("kafka_consumergroup_topic_status",
+		"1 for the consumer group's status on the topic (OK, WARN, REWIND, STALL, STOP; the worst of its partitions), 0 for the others"+fromLastPoll, []string{"consumergroup", "topic", "status"}, nil)
+	cgMembersDesc = prometheus.NewDesc("kafka_consumergroup_members",
+		"Number of members of the consumer group"+fromLastPoll, groupLabels, nil)
+	cgStateDesc = prometheus.NewDesc("kafka_consumergroup_state",
+		"1 for the consumer group's current state, 0 for the others"+fromLastPoll, []string{"consumergroup", "state"}, nil)
+	cgRebalancesDesc = prometheus.NewDesc("kafka_consumergroup_rebalances_total",
+		"Rebalances of the consumer group (generation changes, or member-set changes when the generation is not exposed) since the exporter started watching it.", groupLabels, nil)
+	cgStatusDesc = prometheus.NewDesc("kafka_consumergroup_status",
+		"1 for the consumer group's status (OK, WARN, REWIND, STALL, STOP; the worst of its partitions), 0 for the others"+fromLastPoll, []string{"consumergroup", "status"}, nil)
+)
+
+// ReportSource gives the latest consumer report (nil before the first poll).
+type ReportSource interface {
+	Report() *consumers.Report
+}
+
+// Consumer renders consumer-group lag, loss to retention and health.
+type Consumer struct {
+	source       ReportSource
+	perPartition bool
+}
+
+// NewConsumer returns the consumer collector. granularity is
+// GranularityPartition or GranularityTopic.
+func NewConsumer(source ReportSource, granularity string) *Consumer {
+	return &Consumer{source: source, perPartition: granularity != GranularityTopic}
+}
+
+// Describe implements prometheus.Collector.
+func (c *Consumer) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{cgCurrentOffsetDesc, cgLagDesc, cgLagSecondsDesc, cgBehindLogStartDesc,
+		cgCurrentOffsetSumDesc, cgLagSumDesc, cgMaxLagSecondsDesc, cgHeadroomDesc, cgRetentionLostDesc,
+		cgUnassignedDesc, cgTopicStatusDesc, cgMembersDesc, cgStateDesc, cgRebalancesDesc, cgStatusDesc} {
+		ch <- d
+	}
+}
+
+// Collect implements prometheus.Collector. Nothing is rendered when the last
+// poll could not read the cluster metadata.
+func (c *Consumer) Collect(ch chan<- prometheus.Metric) {
+	r := c.source.Report()
+	if r == nil || !r.Snapshot.Succeeded(fetch.CollectorMetadata) {
+		return
+	}
+	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+	}
+	counter := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v, labels...)
+	}
+	for gi := range r.Groups {
+		g := &r.Groups[gi]
+		if g.MembersKnown {
+			gauge(cgMembersDesc, float64(g.Members), g.Name)
+		}
+		if g.State != "" {
+			current := false
+			for _, st := range groupStates {
+				current = current || st == g.State
+				gauge(cgStateDesc, boolean(st == g.State), g.Name, st)
+			}
+			if !current {
+				gauge(cgStateDesc, 1, g.Name, g.State)
+			}
+		}
+		counter(cgRebalancesDesc, float64(g.Rebalances), g.Name)
+		if g.HasStatus {
+			for _, st := range risk.Statuses {
+				gauge(cgStatusDesc, boolean(st == g.Status), g.Name, st.String())
+			}
+		}
+		for ti := range g.Topics {
+			t := &g.Topics[ti]
+			if t.UnassignedKnown {
+				gauge(cgUnassignedDesc, float64(t.Unassigned), g.Name, t.Name)
+			}
+			if !t.HasOffsets {
+				continue
+			}
+			gauge(cgCurrentOffsetSumDesc, float64(t.CurrentOffsetSum), g.Name, t.Name)
+			gauge(cgLagSumDesc, float64(t.LagSum), g.Name, t.Name)
+			if t.MaxLagSecondsKnown {
+				gauge(cgMaxLagSecondsDesc, t.MaxLagSeconds, g.Name, t.Name)
+			}
+			if t.HeadroomKnown {
+				gauge(cgHeadroomDesc, t.Headroom, g.Name, t.Name)
+			}
+			counter(cgRetentionLostDesc, float64(t.RetentionLost), g.Name, t.Name)
+			if t.HasStatus {
+				for _, st := range risk.Statuses {
+					gauge(cgTopicStatusDesc, boolean(st == t.Status), g.Name, t.Name, st.String())
+				}
+			}
+			if !c.perPartition {
+				continue
+			}
+			for pi := range t.Partitions {
+				p := &t.Partitions[pi]
+				part := id(p.ID)
+				gauge(cgCurrentOffsetDesc, float64(p.Committed), g.Name, t.Name, part)
+				if !p.Lag.Known {
+					continue
+				}
+				gauge(cgLagDesc, float64(p.Lag.Lag), g.Name, t.Name, part)
+				gauge(cgBehindLogStartDesc, float64(p.Lag.BehindLogStart), g.Name, t.Name, part)
+				if p.LagSecondsKnown {
+					gauge(cgLagSecondsDesc, p.LagSeconds, g.Name, t.Name, part)
+				}
+			}
+		}
+	}
+}
+
+var _ prometheus.Collector = (*Consumer)(nil)
