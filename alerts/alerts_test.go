@@ -155,6 +155,31 @@ func TestRuleMetricsDocumented(t *testing.T) {
 			t.Errorf("metric %s is used by a rule but not documented in docs/metrics.md", m)
 		}
 	}
+	// The labels a rule matches on are the metric's documented labels (or
+	// the target's job and instance).
+	for _, r := range Rules(loadRules(t)) {
+		for metric, labels := range MatcherLabels(r.Expr) {
+			row := docRow(string(doc), metric)
+			if row == "" {
+				continue // reported above, or a recorded series
+			}
+			for _, l := range labels {
+				if l != "job" && l != "instance" && !strings.Contains(row, "`"+l+"`") {
+					t.Errorf("%s matches label %q of %s, which docs/metrics.md does not list", r.Name(), l, metric)
+				}
+			}
+		}
+	}
+}
+
+// docRow returns the docs/metrics.md table row of a metric, or "".
+func docRow(doc, metric string) string {
+	for _, line := range strings.Split(doc, "\n") {
+		if strings.HasPrefix(line, "| `"+metric+"` |") {
+			return line
+		}
+	}
+	return ""
 }
 
 // promtoolTests is the part of a promtool test file this test reads.

@@ -50,3 +50,31 @@ func MetricNames(expr string) []string {
 	sort.Strings(names)
 	return names
 }
+
+var (
+	selector     = regexp.MustCompile(`([a-zA-Z_:][a-zA-Z0-9_:]*)\s*\{([^}]*)\}`)
+	matcherLabel = regexp.MustCompile(`([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)`)
+)
+
+// MatcherLabels returns, for each metric selected with label matchers in a
+// PromQL expression, the sorted label names its matchers use.
+func MatcherLabels(expr string) map[string][]string {
+	s := stringLiteral.ReplaceAllString(expr, `""`)
+	out := map[string][]string{}
+	for _, m := range selector.FindAllStringSubmatch(s, -1) {
+		seen := map[string]bool{}
+		for _, l := range out[m[1]] {
+			seen[l] = true
+		}
+		for _, lm := range matcherLabel.FindAllStringSubmatch(m[2], -1) {
+			seen[lm[1]] = true
+		}
+		labels := make([]string, 0, len(seen))
+		for l := range seen {
+			labels = append(labels, l)
+		}
+		sort.Strings(labels)
+		out[m[1]] = labels
+	}
+	return out
+}

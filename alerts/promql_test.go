@@ -71,3 +71,11 @@ func TestShortenFor(t *testing.T) {
 		t.Errorf("ShortenFor:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+func TestMatcherLabels(t *testing.T) {
+	got := MatcherLabels(`a{status="STALL", x=~"y|z"} == 1 and on (job) b{job!="n"} or a{w!~"v,}"}`)
+	want := map[string][]string{"a": {"status", "w", "x"}, "b": {"job"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("MatcherLabels = %v, want %v", got, want)
+	}
+}
