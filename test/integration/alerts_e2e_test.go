@@ -1,0 +1,396 @@
+package integration
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/IBM/sarama"
+
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/alerts"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/test/kafkatest"
+)
+
+// e2eFor is the longest for: of the rules the end-to-end test loads: the
+// real rule files with every longer for: shortened to it (alerts.ShortenFor),
+// so an alert goes pending and then firing within seconds. Long enough to
+// see the pending state with a 1s evaluation interval.
+const e2eFor = 10 * time.Second
+
+// A real Prometheus scrapes the exporter running on the real test Kafka with
+// the project's rule files loaded. Stopping two nodes makes
+// KafkaPartitionUnderMinISR for an RF 3 / min.insync.replicas=2 topic go
+// pending and then firing in Prometheus's alerts API; restarting them
+// resolves it. Then every rule must be healthy on real data, and every
+// metric a rule reads must have been exported.
+func TestAlertsEndToEnd(t *testing.T) {
+	promBin := requirePrometheus(t)
+	c := kafkatest.Require(t)
+	t.Cleanup(func() { c.RestoreAll(t) })
+
+	// The watched topic, a topic with a loss-risk finding, and a consumer
+	// group that is caught up on a time-retention topic: together they make
+	// the exporter serve every metric the rules read.
+	topic := kafkatest.UniqueTopic("alerts-e2e")
+	c.CreateTopic(t, topic, 2, 3, map[string]string{"min.insync.replicas": "2", "retention.ms": "3600000"})
+	risky := kafkatest.UniqueTopic("alerts-e2e-rf2")
+	c.CreateTopic(t, risky, 1, 2, map[string]string{"min.insync.replicas": "1"})
+	group := kafkatest.UniqueTopic("alerts-e2e-group")
+	c.Produce(t, topic, 0, 5, sarama.WaitForAll)
+	c.Produce(t, topic, 1, 5, sarama.WaitForAll)
+	c.CommitOffsets(t, group, topic, map[int32]int64{0: 5, 1: 5})
+
+	e := startExporter(t, "--config.poll.interval=3s")
+	prom := startPrometheus(t, promBin, e.URL())
+
+	underMinISR := fmt.Sprintf(`kafka_topic_partition_under_min_isr{topic=%q}`, topic)
+	prom.waitForQuery(t, 60*time.Second, underMinISR+" == 0", 2, "Prometheus scrapes the healthy topic's min-ISR state")
+	if a := prom.alert(t, "KafkaPartitionUnderMinISR", topic); a != nil {
+		t.Fatalf("KafkaPartitionUnderMinISR for %s is %s while the cluster is healthy", topic, a.State)
+	}
+
+	nodes := c.NodeIDs()
+	stopped := nodes[:2]
+	start := time.Now()
+	for _, id := range stopped {
+		c.StopNode(t, id)
+	}
+	t.Logf("stopped nodes %v", stopped)
+
+	// Pending first, then firing, no earlier than for: after it went active.
+	var pendingAt, firingAt time.Duration
+	var firing *promAlert
+	deadline := time.Now().Add(120 * time.Second)
+	for firing == nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("KafkaPartitionUnderMinISR for %s not firing within 120s of stopping nodes %v (pending seen: %v)",
+				topic, stopped, pendingAt > 0)
+		}
+		switch a := prom.alert(t, "KafkaPartitionUnderMinISR", topic); {
+		case a == nil:
+		case a.State == "pending":
+			if pendingAt == 0 {
+				pendingAt = time.Since(start)
+				t.Logf("KafkaPartitionUnderMinISR pending %s after stopping the nodes", pendingAt.Round(100*time.Millisecond))
+			}
+		case a.State == "firing":
+			firingAt, firing = time.Since(start), a
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Logf("KafkaPartitionUnderMinISR firing %s after stopping the nodes", firingAt.Round(100*time.Millisecond))
+	if pendingAt == 0 {
+		t.Errorf("KafkaPartitionUnderMinISR was never seen pending before firing")
+	}
+	if held := firingAt - pendingAt; pendingAt > 0 && held < e2eFor-2*time.Second {
+		t.Errorf("pending for %s before firing, want about the for: of %s", held, e2eFor)
+	}
+	checkFiringAlert(t, firing, topic, e.URL())
+
+	for _, id := range stopped {
+		c.StartNode(t, id)
+	}
+	restart := time.Now()
+	prom.waitFor(t, 180*time.Second, func() bool { return prom.alert(t, "KafkaPartitionUnderMinISR", topic) == nil },
+		"KafkaPartitionUnderMinISR resolved after restarting the nodes")
+	t.Logf("KafkaPartitionUnderMinISR resolved %s after restarting the nodes", time.Since(restart).Round(100*time.Millisecond))
+
+	t.Run("rules evaluate without errors on real data", func(t *testing.T) {
+		for _, r := range prom.rules(t) {
+			if r.Health != "ok" || r.LastError != "" {
+				t.Errorf("rule %s: health %q, error %q", r.Name, r.Health, r.LastError)
+			}
+		}
+	})
+
+	t.Run("every metric a rule reads is exported", func(t *testing.T) {
+		files, err := alerts.Load(alerts.Files)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Prometheus scrapes only the exporter: the metric names it holds are
+		// the ones the exporter served during this test. Consumer lag in
+		// seconds needs a few polls of offset history, hence the wait.
+		want := alerts.ExporterMetrics(files)
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			absent := missing(want, prom.metricNames(t))
+			if len(absent) == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("rules read metrics the exporter never served: %v", absent)
+			}
+			time.Sleep(time.Second)
+		}
+		t.Logf("all %d metrics the rules read were exported", len(want))
+	})
+}
+
+// checkFiringAlert checks the labels and annotations of a firing
+// KafkaPartitionUnderMinISR alert: the rule's own, rendered on real data.
+func checkFiringAlert(t *testing.T, a *promAlert, topic, exporterURL string) {
+	t.Helper()
+	u, err := url.Parse(exporterURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantLabels := map[string]string{
+		"alertname": "KafkaPartitionUnderMinISR", "severity": "critical", "topic": topic,
+		"job": "kafka-loss-exporter", "instance": u.Host,
+	}
+	if fmt.Sprint(a.Labels) != fmt.Sprint(wantLabels) {
+		t.Errorf("labels %v, want %v", a.Labels, wantLabels)
+	}
+	if want := alerts.RunbookBase + "KafkaPartitionUnderMinISR.md"; a.Annotations["runbook_url"] != want {
+		t.Errorf("runbook_url %q, want %q", a.Annotations["runbook_url"], want)
+	}
+	if want := fmt.Sprintf("Partitions of topic %s have fewer in-sync replicas than min.insync.replicas.", topic); a.Annotations["summary"] != want {
+		t.Errorf("summary %q, want %q", a.Annotations["summary"], want)
+	}
+	if want := fmt.Sprintf("2 partition(s) of topic %s on %s have been under", topic, u.Host); !strings.HasPrefix(a.Annotations["description"], want) {
+		t.Errorf("description %q, want it to start with %q", a.Annotations["description"], want)
+	}
+}
+
+// missing returns the names of want that are not in have.
+func missing(want, have []string) []string {
+	set := map[string]bool{}
+	for _, h := range have {
+		set[h] = true
+	}
+	var out []string
+	for _, w := range want {
+		if !set[w] {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// requirePrometheus returns the prometheus binary (Debian package
+// prometheus); without it the test skips, or fails under CI=true.
+func requirePrometheus(t *testing.T) string {
+	t.Helper()
+	p, err := exec.LookPath("prometheus")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("prometheus not found (install Debian package prometheus): %v", err)
+		}
+		t.Skipf("prometheus not found (install Debian package prometheus); skipped outside CI")
+	}
+	return p
+}
+
+// promServer is a Prometheus server run by a test.
+type promServer struct {
+	base string
+	logs *bytes.Buffer
+}
+
+// startPrometheus runs Prometheus on a free port, scraping exporterURL every
+// second as job kafka-loss-exporter and evaluating the project's rules
+// (with for: shortened to e2eFor) every second. It stops with the test.
+func startPrometheus(t *testing.T, binary, exporterURL string) *promServer {
+	t.Helper()
+	u, err := url.Parse(exporterURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	rulesDir := filepath.Join(dir, "rules")
+	if err := os.Mkdir(rulesDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	names, err := fs.Glob(alerts.Files, "*.yml")
+	if err != nil || len(names) == 0 {
+		t.Fatalf("rule files: %v %v", names, err)
+	}
+	for _, name := range names {
+		data, err := fs.ReadFile(alerts.Files, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(rulesDir, name), alerts.ShortenFor(data, e2eFor), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	config := fmt.Sprintf(`global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+  evaluation_interval: 1s
+rule_files:
+  - %s/*.yml
+scrape_configs:
+  - job_name: kafka-loss-exporter
+    metrics_path: %s
+    static_configs:
+      - targets: [%q]
+`, rulesDir, metricsPath(u), u.Host)
+	configFile := filepath.Join(dir, "prometheus.yml")
+	if err := os.WriteFile(configFile, []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	addr := freeLocalAddr(t)
+	cmd := exec.Command(binary, "--config.file="+configFile, "--storage.tsdb.path="+filepath.Join(dir, "data"),
+		"--web.listen-address="+addr, "--log.level=warn")
+	p := &promServer{base: "http://" + addr, logs: &bytes.Buffer{}}
+	cmd.Stdout, cmd.Stderr = p.logs, p.logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("prometheus logs:\n%s", p.logs.String())
+		}
+	})
+	p.waitFor(t, 30*time.Second, func() bool {
+		resp, err := http.Get(p.base + "/-/ready")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}, "prometheus ready")
+	return p
+}
+
+// metricsPath is the exporter URL's path, /metrics when it has none.
+func metricsPath(u *url.URL) string {
+	if u.Path == "" || u.Path == "/" {
+		return "/metrics"
+	}
+	return u.Path
+}
+
+func freeLocalAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// waitFor polls cond every 200ms until it holds, or fails the test after
+// timeout.
+func (p *promServer) waitFor(t *testing.T, timeout time.Duration, cond func() bool, what string) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for: %s", timeout, what)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// get decodes the data of a Prometheus API response into out.
+func (p *promServer) get(t *testing.T, path string, out any) {
+	t.Helper()
+	resp, err := http.Get(p.base + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Status string          `json:"status"`
+		Error  string          `json:"error"`
+		Data   json.RawMessage `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	if body.Status != "success" {
+		t.Fatalf("GET %s: %s %s", path, body.Status, body.Error)
+	}
+	if err := json.Unmarshal(body.Data, out); err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+}
+
+// waitForQuery waits until an instant query returns n series.
+func (p *promServer) waitForQuery(t *testing.T, timeout time.Duration, query string, n int, what string) {
+	t.Helper()
+	p.waitFor(t, timeout, func() bool {
+		var data struct {
+			Result []json.RawMessage `json:"result"`
+		}
+		p.get(t, "/api/v1/query?query="+url.QueryEscape(query), &data)
+		return len(data.Result) == n
+	}, fmt.Sprintf("%s (%s returns %d series)", what, query, n))
+}
+
+// promAlert is an alert from /api/v1/alerts.
+type promAlert struct {
+	Labels      map[string]string `json:"labels"`
+	Annotations map[string]string `json:"annotations"`
+	State       string            `json:"state"`
+	ActiveAt    time.Time         `json:"activeAt"`
+	Value       string            `json:"value"`
+}
+
+// alert returns the active (pending or firing) alert with that name for
+// topic, or nil.
+func (p *promServer) alert(t *testing.T, name, topic string) *promAlert {
+	t.Helper()
+	var data struct {
+		Alerts []promAlert `json:"alerts"`
+	}
+	p.get(t, "/api/v1/alerts", &data)
+	for i, a := range data.Alerts {
+		if a.Labels["alertname"] == name && a.Labels["topic"] == topic {
+			return &data.Alerts[i]
+		}
+	}
+	return nil
+}
+
+// promRule is a rule's evaluation state from /api/v1/rules.
+type promRule struct {
+	Name      string `json:"name"`
+	Health    string `json:"health"`
+	LastError string `json:"lastError"`
+}
+
+// rules returns every loaded rule.
+func (p *promServer) rules(t *testing.T) []promRule {
+	t.Helper()
+	var data struct {
+		Groups []struct {
+			Rules []promRule `json:"rules"`
+		} `json:"groups"`
+	}
+	p.get(t, "/api/v1/rules", &data)
+	var out []promRule
+	for _, g := range data.Groups {
+		out = append(out, g.Rules...)
+	}
+	if len(out) == 0 {
+		t.Fatal("prometheus loaded no rules")
+	}
+	return out
+}
+
+// metricNames returns the metric names Prometheus holds.
+func (p *promServer) metricNames(t *testing.T) []string {
+	t.Helper()
+	var names []string
+	p.get(t, "/api/v1/label/__name__/values", &names)
+	sort.Strings(names)
+	return names
+}
