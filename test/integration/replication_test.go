@@ -1,10 +1,7 @@
 package integration
 
 import (
-	"bytes"
 	"fmt"
-	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,20 +13,6 @@ import (
 // pollInterval is the exporter's poll interval in the replication tests;
 // "within two poll intervals" is measured against it.
 const pollInterval = 2 * time.Second
-
-// requirePromtool returns promtool's path; without it the test fails under
-// CI=true and is skipped otherwise.
-func requirePromtool(t *testing.T) string {
-	t.Helper()
-	path, err := exec.LookPath("promtool")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("promtool is required (Debian package prometheus): %v", err)
-		}
-		t.Skipf("promtool not installed: %v", err)
-	}
-	return path
-}
 
 func partitionLabels(topic string, p int) map[string]string {
 	return map[string]string{"topic": topic, "partition": strconv.Itoa(p)}
@@ -118,13 +101,7 @@ func TestReplicationHealth(t *testing.T) {
 	})
 
 	t.Run("promtool check metrics", func(t *testing.T) {
-		promtool := requirePromtool(t)
-		cmd := exec.Command(promtool, "check", "metrics")
-		cmd.Stdin = bytes.NewReader(e.Scrape(t).Raw())
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("promtool check metrics: %v\n%s", err, out)
-		}
+		checkPromtool(t, e.Scrape(t).Raw())
 	})
 
 	t.Run("node stopped", func(t *testing.T) {
