@@ -6,7 +6,7 @@
 // KLE_KAFKA_DIR names a state dir whose cluster is running (started by hand
 // with `KLE_KAFKA_DIR=DIR test/kafka/cluster.sh start`), that cluster is
 // reused and left running. Otherwise the first Require starts a cluster of its
-// own in $TMPDIR/kle-kafkatest; the test binary must then call Main (or Run)
+// own in $TMPDIR/kle-kafkatest-<port base>; the test binary must then call Main (or Run)
 // from TestMain so that cluster is stopped at the end:
 //
 //	func TestMain(m *testing.M) { kafkatest.Main(m) }
@@ -16,7 +16,7 @@
 // the test instead.
 //
 // Only one test process on the machine uses a cluster at a time: Require takes
-// an exclusive lock ($TMPDIR/kle-kafkatest.lock) that is held until the
+// an exclusive lock ($TMPDIR/kle-kafkatest-<port base>.lock) that is held until the
 // process exits, so `go test ./...` running several packages that need Kafka
 // runs them one after the other instead of letting them stop each other's
 // nodes.
@@ -149,7 +149,7 @@ func setup() (*Cluster, error) {
 	if _, err := exec.LookPath("java"); err != nil {
 		return nil, errors.New("java is not installed or not on PATH (the Kafka broker needs Java 17+)")
 	}
-	c.dir = filepath.Join(os.TempDir(), "kle-kafkatest")
+	c.dir = filepath.Join(os.TempDir(), "kle-kafkatest-"+portBaseName())
 	c.owned = true
 	env := []string{
 		"KLE_KAFKA_WATCH_PID=" + strconv.Itoa(os.Getpid()),
@@ -315,4 +315,14 @@ func (c *Cluster) StartNode(t testing.TB, id int32) {
 func (c *Cluster) StartAll(t testing.TB) {
 	t.Helper()
 	c.runScript(t, "start")
+}
+
+// portBaseName names the cluster's port base for per-cluster lock and state
+// paths: test processes on different port bases use different clusters.
+func portBaseName() string {
+	base := filepath.Base(os.Getenv("KLE_KAFKA_PORT_BASE"))
+	if base == "" || base == "." {
+		return "default"
+	}
+	return base
 }

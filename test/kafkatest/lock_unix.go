@@ -15,7 +15,9 @@ import (
 var lockFile *os.File
 
 func lock() error {
-	path := filepath.Join(os.TempDir(), "kle-kafkatest.lock")
+	// One lock per port base: test processes on different ports use
+	// different clusters and need not wait for each other.
+	path := filepath.Join(os.TempDir(), "kle-kafkatest-"+portBaseName()+".lock")
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o666)
 	if err != nil {
 		return fmt.Errorf("opening lock file: %w", err)
