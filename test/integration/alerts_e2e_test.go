@@ -98,10 +98,11 @@ func TestAlertsEndToEnd(t *testing.T) {
 	}
 	checkFiringAlert(t, firing, topic, e.URL())
 
+	restart := time.Now()
 	for _, id := range stopped {
 		c.StartNode(t, id)
 	}
-	restart := time.Now()
+	t.Logf("nodes %v restarted in %s", stopped, time.Since(restart).Round(100*time.Millisecond))
 	prom.waitFor(t, 180*time.Second, func() bool { return prom.alert(t, "KafkaPartitionUnderMinISR", topic) == nil },
 		"KafkaPartitionUnderMinISR resolved after restarting the nodes")
 	t.Logf("KafkaPartitionUnderMinISR resolved %s after restarting the nodes", time.Since(restart).Round(100*time.Millisecond))
