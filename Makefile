@@ -10,10 +10,9 @@ BRANCH      ?= $(shell git rev-parse --abbrev-ref HEAD 2>/dev/null || echo unkno
 VERSION_PKG := github.com/prometheus/common/version
 LDFLAGS     := -s -w -X $(VERSION_PKG).Version=$(VERSION) -X $(VERSION_PKG).Revision=$(REVISION) -X $(VERSION_PKG).Branch=$(BRANCH)
 
-# The real-Kafka test cluster (test/kafka/cluster.sh).
-export KAFKA_VERSION      ?= 4.3.1
-export KLE_KAFKA_DIR      ?= /tmp/kle-kafka-test
-export KLE_KAFKA_PORT_BASE ?= 39090
+# The real-Kafka test cluster (test/kafka/cluster.sh); the demo uses its own
+# (deploy/demo/demo.sh: /tmp/kle-kafka-demo, ports 49091-49093).
+TEST_KAFKA_ENV = KAFKA_VERSION=$${KAFKA_VERSION:-4.3.1} KLE_KAFKA_DIR=$${KLE_KAFKA_DIR:-/tmp/kle-kafka-test} KLE_KAFKA_PORT_BASE=$${KLE_KAFKA_PORT_BASE:-39090}
 
 UNIT_PKGS = $(shell $(GO) list ./... | grep -v '/test/')
 
@@ -37,13 +36,13 @@ unit:
 
 ## integration: starts the 3-node KRaft cluster once, runs test/..., stops it.
 integration:
-	test/run-integration.sh
+	$(TEST_KAFKA_ENV) test/run-integration.sh
 
 kafka-up:
-	test/kafka/cluster.sh start
+	$(TEST_KAFKA_ENV) test/kafka/cluster.sh start
 
 kafka-down:
-	test/kafka/cluster.sh destroy
+	$(TEST_KAFKA_ENV) test/kafka/cluster.sh destroy
 
 ## demo: a local real Kafka with a few topics and the exporter on it (Ctrl-C stops all).
 demo:

@@ -52,8 +52,8 @@ cat <<MSG
     metrics:    http://$listen/metrics
     landing:    http://$listen/
     bootstrap:  $bootstrap
-  Try: test/kafka/cluster.sh stop-node 3   (then watch kafka_topic_partition_under_replicated_partition)
-       test/kafka/cluster.sh start-node 3
+  Try: KLE_KAFKA_DIR=$KLE_KAFKA_DIR test/kafka/cluster.sh stop-node 3   (then watch kafka_topic_partition_under_replicated_partition)
+       KLE_KAFKA_DIR=$KLE_KAFKA_DIR test/kafka/cluster.sh start-node 3
   Ctrl-C stops the exporter and the cluster.
 
 MSG
