@@ -205,25 +205,23 @@ func (c *Client) Metadata(ctx context.Context) (*sarama.MetadataResponse, error)
 	req.AllowAutoTopicCreation = false
 	send := func(b *sarama.Broker) (*sarama.MetadataResponse, error) { return b.GetMetadata(req) }
 
-	var errs []error
+	// candidates are the connections to try, in order: known brokers, then
+	// bootstrap addresses; each opens its connection when tried.
+	type candidate struct {
+		name string
+		open func() (*sarama.Broker, error)
+	}
+	var candidates []candidate
 	for _, id := range c.BrokerIDs() {
-		b, err := c.broker(id)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		resp, err := call(ctx, c, b, APIMetadata, send)
-		if err == nil {
-			c.SetBrokers(resp.Brokers)
-			return resp, nil
-		}
-		errs = append(errs, fmt.Errorf("broker %d (%s): %w", id, b.Addr(), err))
-		if ctx.Err() != nil {
-			return nil, joinErrors(errs)
-		}
+		candidates = append(candidates, candidate{fmt.Sprintf("broker %d", id), func() (*sarama.Broker, error) { return c.broker(id) }})
 	}
 	for _, addr := range c.bootstrap {
-		b, err := c.seed(addr)
+		candidates = append(candidates, candidate{addr, func() (*sarama.Broker, error) { return c.seed(addr) }})
+	}
+
+	var errs []error
+	for _, cand := range candidates {
+		b, err := cand.open()
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -233,7 +231,7 @@ func (c *Client) Metadata(ctx context.Context) (*sarama.MetadataResponse, error)
 			c.SetBrokers(resp.Brokers)
 			return resp, nil
 		}
-		errs = append(errs, fmt.Errorf("%s: %w", addr, err))
+		errs = append(errs, fmt.Errorf("%s (%s): %w", cand.name, b.Addr(), err))
 		if ctx.Err() != nil {
 			break
 		}
