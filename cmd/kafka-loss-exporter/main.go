@@ -148,6 +148,7 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collector.NewExporter(poll, poll, client.Requests, fetcher.Collectors()),
+		collector.NewAuthorization(client.Denied),
 		collector.NewReplication(poll),
 		collector.NewEvents(replicationEvents),
 		collector.NewConfig(poll, riskPolicy),

@@ -62,6 +62,9 @@ type Configs struct {
 
 	mu     sync.Mutex
 	cached *snapshot.Configs
+	// cachedDenied is the *DeniedError of the read that cached holds:
+	// refused resources keep the step failed until the next read.
+	cachedDenied error
 }
 
 // NewConfigs returns the DescribeConfigs step, reading at most once per
@@ -95,19 +98,22 @@ func (c *Configs) Run(ctx context.Context, s *snapshot.Snapshot) error {
 	}
 	if !c.due(brokers, topics) {
 		s.Configs = c.cached
-		return nil
+		return c.cachedDenied
 	}
 	fresh, err := c.read(ctx, brokers, topics)
 	if fresh != nil {
 		fresh.Time = c.now()
 	}
 	s.Configs = fresh
-	if err != nil {
-		c.cached = nil
+	var denied *DeniedError
+	if err != nil && !errors.As(err, &denied) {
+		c.cached, c.cachedDenied = nil, nil
 		return err
 	}
-	c.cached = fresh
-	return nil
+	// A read that only missed refused resources is kept: asking again
+	// before the interval would be refused again.
+	c.cached, c.cachedDenied = fresh, err
+	return err
 }
 
 // due reports whether the configuration must be read again: never read,
@@ -161,6 +167,7 @@ func readConfigs(ctx context.Context, client *kafka.Client, brokers []int32, top
 	wg.Wait()
 
 	var errs []error
+	denied := newDenials()
 	topicsRead := len(topics) == 0
 	for i, id := range brokers {
 		r := results[i]
@@ -169,7 +176,7 @@ func readConfigs(ctx context.Context, client *kafka.Client, brokers []int32, top
 			out.Brokers[id] = snapshot.ResourceConfig{Err: kafka.ErrorName(r.err)}
 			continue
 		}
-		addResources(out, r.resp)
+		addResources(out, r.resp, denied)
 		if _, ok := out.Brokers[id]; !ok {
 			out.Brokers[id] = snapshot.ResourceConfig{Err: "MISSING_FROM_RESPONSE"}
 		}
@@ -188,7 +195,7 @@ func readConfigs(ctx context.Context, client *kafka.Client, brokers []int32, top
 			errs = append(errs, err)
 			continue
 		}
-		addResources(out, resp)
+		addResources(out, resp, denied)
 		topicsRead = true
 	}
 	var lastErr string
@@ -204,10 +211,11 @@ func readConfigs(ctx context.Context, client *kafka.Client, brokers []int32, top
 			}
 		}
 	}
+	deniedErr := denied.finish(client.Denied)
 	if len(errs) > 0 {
-		return out, fmt.Errorf("DescribeConfigs failed on %d request(s): %w", len(errs), joinErrs(errs))
+		return out, withDenied(fmt.Errorf("DescribeConfigs failed on %d request(s): %w", len(errs), joinErrs(errs)), deniedErr)
 	}
-	return out, nil
+	return out, deniedErr
 }
 
 // describeConfigs sends one DescribeConfigs request to the broker id, for its
@@ -247,10 +255,12 @@ func describeConfigsVersion(v sarama.KafkaVersion) int16 {
 	return 0
 }
 
-// addResources copies a response's resources into out, errors included.
-func addResources(out *snapshot.Configs, resp *sarama.DescribeConfigsResponse) {
+// addResources copies a response's resources into out, errors included;
+// refused resources also go to denied.
+func addResources(out *snapshot.Configs, resp *sarama.DescribeConfigsResponse, denied *denials) {
 	for _, r := range resp.Resources {
 		rc := resourceConfig(r)
+		denied.note(sarama.KError(r.ErrorCode), r.Name)
 		switch r.Type {
 		case sarama.TopicResource:
 			out.Topics[r.Name] = rc

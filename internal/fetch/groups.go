@@ -69,10 +69,11 @@ func (c *ConsumerGroups) Run(ctx context.Context, s *snapshot.Snapshot) error {
 	for i, b := range s.Brokers {
 		brokers[i] = b.ID
 	}
+	denied := newDenials()
 	listed := make([][]listedGroup, len(brokers))
 	listErrs := make([]error, len(brokers))
 	parallel(len(brokers), func(i int) {
-		listed[i], listErrs[i] = c.listGroups(ctx, brokers[i])
+		listed[i], listErrs[i] = c.listGroups(ctx, brokers[i], denied)
 	})
 
 	// Each group goes to the first broker (by id) that listed it; a group
@@ -98,7 +99,7 @@ func (c *ConsumerGroups) Run(ctx context.Context, s *snapshot.Snapshot) error {
 
 	readErrs := make([]error, len(coordinators))
 	parallel(len(coordinators), func(i int) {
-		readErrs[i] = c.readGroups(ctx, coordinators[i], byCoordinator[coordinators[i]])
+		readErrs[i] = c.readGroups(ctx, coordinators[i], byCoordinator[coordinators[i]], denied)
 	})
 
 	var groups []snapshot.Group
@@ -116,10 +117,11 @@ func (c *ConsumerGroups) Run(ctx context.Context, s *snapshot.Snapshot) error {
 			failed = append(failed, err)
 		}
 	}
+	deniedErr := denied.finish(c.client.Denied)
 	if len(failed) > 0 {
-		return fmt.Errorf("consumer groups read only in part: %v", failed)
+		return withDenied(fmt.Errorf("consumer groups read only in part: %v", failed), deniedErr)
 	}
-	return nil
+	return deniedErr
 }
 
 // parallel runs f(0..n-1) concurrently and waits.
@@ -136,7 +138,7 @@ func parallel(n int, f func(i int)) {
 }
 
 // listGroups asks one broker for the groups it coordinates.
-func (c *ConsumerGroups) listGroups(ctx context.Context, broker int32) ([]listedGroup, error) {
+func (c *ConsumerGroups) listGroups(ctx context.Context, broker int32, denied *denials) ([]listedGroup, error) {
 	req := &sarama.ListGroupsRequest{Version: listGroupsVersion(c.client.Version())}
 	resp, err := kafka.OnBroker(ctx, c.client, broker, kafka.APIListGroups, func(b *sarama.Broker) (*sarama.ListGroupsResponse, error) {
 		return b.ListGroups(req)
@@ -145,6 +147,7 @@ func (c *ConsumerGroups) listGroups(ctx context.Context, broker int32) ([]listed
 		return nil, fmt.Errorf("ListGroups: %w", err)
 	}
 	if resp.Err != sarama.ErrNoError {
+		denied.note(resp.Err, fmt.Sprint(broker))
 		return nil, fmt.Errorf("ListGroups on broker %d: %s", broker, kafka.ErrorName(resp.Err))
 	}
 	out := make([]listedGroup, 0, len(resp.Groups))
@@ -159,12 +162,12 @@ func (c *ConsumerGroups) listGroups(ctx context.Context, broker int32) ([]listed
 // readGroups describes and reads the committed offsets of the groups one
 // broker coordinates: one DescribeGroups (for the groups that may have
 // members) and one OffsetFetch (for all of them).
-func (c *ConsumerGroups) readGroups(ctx context.Context, coordinator int32, groups []*snapshot.Group) error {
+func (c *ConsumerGroups) readGroups(ctx context.Context, coordinator int32, groups []*snapshot.Group, denied *denials) error {
 	var errs []error
-	if err := c.describeGroups(ctx, coordinator, groups); err != nil {
+	if err := c.describeGroups(ctx, coordinator, groups, denied); err != nil {
 		errs = append(errs, err)
 	}
-	if err := c.fetchOffsets(ctx, coordinator, groups); err != nil {
+	if err := c.fetchOffsets(ctx, coordinator, groups, denied); err != nil {
 		errs = append(errs, err)
 	}
 	if len(errs) > 0 {
@@ -176,7 +179,7 @@ func (c *ConsumerGroups) readGroups(ctx context.Context, coordinator int32, grou
 // describeGroups describes the groups of one coordinator that may have
 // members: classic groups with one DescribeGroups, KIP-848 consumer groups
 // (which DescribeGroups does not describe) with one ConsumerGroupDescribe.
-func (c *ConsumerGroups) describeGroups(ctx context.Context, coordinator int32, groups []*snapshot.Group) error {
+func (c *ConsumerGroups) describeGroups(ctx context.Context, coordinator int32, groups []*snapshot.Group, denied *denials) error {
 	var classic, kip848 []*snapshot.Group
 	for _, g := range groups {
 		switch {
@@ -189,7 +192,7 @@ func (c *ConsumerGroups) describeGroups(ctx context.Context, coordinator int32, 
 		}
 	}
 	var errs []error
-	unknown, err := c.describeClassic(ctx, coordinator, classic)
+	unknown, err := c.describeClassic(ctx, coordinator, classic, denied)
 	if err != nil {
 		errs = append(errs, err)
 	}
@@ -197,7 +200,7 @@ func (c *ConsumerGroups) describeGroups(ctx context.Context, coordinator int32, 
 	// ConsumerGroupDescribe needs --kafka.version 3.7 or later; below,
 	// KIP-848 groups keep the state ListGroups gave and no member list.
 	if len(kip848) > 0 && c.client.Version().IsAtLeast(sarama.V3_7_0_0) {
-		if err := c.describeConsumerGroups(ctx, coordinator, kip848); err != nil {
+		if err := c.describeConsumerGroups(ctx, coordinator, kip848, denied); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -207,7 +210,7 @@ func (c *ConsumerGroups) describeGroups(ctx context.Context, coordinator int32, 
 // describeClassic describes classic groups with one DescribeGroups. It
 // returns the groups that DescribeGroups does not know although ListGroups
 // listed them alive: KIP-848 groups listed without their type.
-func (c *ConsumerGroups) describeClassic(ctx context.Context, coordinator int32, groups []*snapshot.Group) ([]*snapshot.Group, error) {
+func (c *ConsumerGroups) describeClassic(ctx context.Context, coordinator int32, groups []*snapshot.Group, denied *denials) ([]*snapshot.Group, error) {
 	if len(groups) == 0 {
 		return nil, nil
 	}
@@ -233,6 +236,7 @@ func (c *ConsumerGroups) describeClassic(ctx context.Context, coordinator int32,
 			continue
 		}
 		if d.Err != sarama.ErrNoError {
+			denied.note(d.Err, g.Name)
 			g.Err = "DescribeGroups: " + kafka.ErrorName(d.Err)
 			continue
 		}
@@ -256,7 +260,7 @@ func (c *ConsumerGroups) describeClassic(ctx context.Context, coordinator int32,
 // describeConsumerGroups describes KIP-848 consumer groups. Their group
 // epoch is the generation: it moves on every membership or subscription
 // change.
-func (c *ConsumerGroups) describeConsumerGroups(ctx context.Context, coordinator int32, groups []*snapshot.Group) error {
+func (c *ConsumerGroups) describeConsumerGroups(ctx context.Context, coordinator int32, groups []*snapshot.Group, denied *denials) error {
 	if len(groups) == 0 {
 		return nil
 	}
@@ -282,6 +286,7 @@ func (c *ConsumerGroups) describeConsumerGroups(ctx context.Context, coordinator
 			continue
 		}
 		if d.ErrorCode != sarama.ErrNoError {
+			denied.note(d.ErrorCode, g.Name)
 			g.Err = "ConsumerGroupDescribe: " + kafka.ErrorName(d.ErrorCode)
 			continue
 		}
@@ -363,11 +368,11 @@ func generationOf(members []snapshot.Member) int32 {
 // fetchOffsets reads the committed offsets of all groups of one coordinator
 // with one OffsetFetch v8 request (Kafka 3.0+). With an older --kafka.version
 // it falls back to one request per group, the only form those versions have.
-func (c *ConsumerGroups) fetchOffsets(ctx context.Context, coordinator int32, groups []*snapshot.Group) error {
+func (c *ConsumerGroups) fetchOffsets(ctx context.Context, coordinator int32, groups []*snapshot.Group, denied *denials) error {
 	if !c.client.Version().IsAtLeast(sarama.V3_0_0_0) {
 		var errs []error
 		for _, g := range groups {
-			if err := c.fetchOffsetsOf(ctx, coordinator, []*snapshot.Group{g}); err != nil {
+			if err := c.fetchOffsetsOf(ctx, coordinator, []*snapshot.Group{g}, denied); err != nil {
 				errs = append(errs, err)
 			}
 		}
@@ -376,10 +381,10 @@ func (c *ConsumerGroups) fetchOffsets(ctx context.Context, coordinator int32, gr
 		}
 		return nil
 	}
-	return c.fetchOffsetsOf(ctx, coordinator, groups)
+	return c.fetchOffsetsOf(ctx, coordinator, groups, denied)
 }
 
-func (c *ConsumerGroups) fetchOffsetsOf(ctx context.Context, coordinator int32, groups []*snapshot.Group) error {
+func (c *ConsumerGroups) fetchOffsetsOf(ctx context.Context, coordinator int32, groups []*snapshot.Group, denied *denials) error {
 	req := sarama.NewOffsetFetchRequest(c.client.Version(), groups[0].Name, nil)
 	if req.Version >= 8 {
 		req.Groups = req.Groups[:0]
@@ -410,11 +415,19 @@ func (c *ConsumerGroups) fetchOffsetsOf(ctx context.Context, coordinator int32, 
 			blocks, kerr = resp.Blocks, resp.Err
 		}
 		if kerr != sarama.ErrNoError && kerr != sarama.ErrGroupIDNotFound {
+			denied.note(kerr, g.Name)
 			g.Err = joinErr(g.Err, "OffsetFetch: "+kafka.ErrorName(kerr))
 			continue
 		}
 		g.OffsetsKnown = true
 		g.Offsets = committedOffsets(blocks)
+		for topic, parts := range blocks {
+			for _, b := range parts {
+				if b != nil && denied.note(b.Err, topic) {
+					break
+				}
+			}
+		}
 	}
 	return nil
 }

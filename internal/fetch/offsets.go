@@ -62,16 +62,18 @@ func fetchOffsets(ctx context.Context, client *kafka.Client, topics []snapshot.T
 	}
 	sort.Slice(leaders, func(i, j int) bool { return leaders[i] < leaders[j] })
 
+	denied := newDenials()
 	errs := make([]error, len(leaders))
 	var wg sync.WaitGroup
 	for i, id := range leaders {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = offsetsFromLeader(ctx, client, id, byLeader[id])
+			errs[i] = offsetsFromLeader(ctx, client, id, byLeader[id], denied)
 		}()
 	}
 	wg.Wait()
+	deniedErr := denied.finish(client.Denied)
 
 	var failed []error
 	for _, err := range errs {
@@ -80,13 +82,14 @@ func fetchOffsets(ctx context.Context, client *kafka.Client, topics []snapshot.T
 		}
 	}
 	if len(failed) > 0 {
-		return fmt.Errorf("ListOffsets failed on %d of %d leader brokers: %v", len(failed), len(leaders), failed)
+		return withDenied(fmt.Errorf("ListOffsets failed on %d of %d leader brokers: %v", len(failed), len(leaders), failed), deniedErr)
 	}
-	return nil
+	return deniedErr
 }
 
-// offsetsFromLeader fills the offsets of the partitions led by one broker.
-func offsetsFromLeader(ctx context.Context, client *kafka.Client, leader int32, parts []partitionRef) error {
+// offsetsFromLeader fills the offsets of the partitions led by one broker;
+// partitions Kafka refuses to show go to denied.
+func offsetsFromLeader(ctx context.Context, client *kafka.Client, leader int32, parts []partitionRef, denied *denials) error {
 	oldest, err := listOffsets(ctx, client, leader, parts, sarama.OffsetOldest)
 	if err == nil {
 		var latest *sarama.OffsetResponse
@@ -94,6 +97,11 @@ func offsetsFromLeader(ctx context.Context, client *kafka.Client, leader int32, 
 		if err == nil {
 			for _, ref := range parts {
 				ref.p.Offsets = offsetsOf(oldest, latest, ref.topic, ref.p.ID)
+				for _, resp := range []*sarama.OffsetResponse{oldest, latest} {
+					if b := resp.GetBlock(ref.topic, ref.p.ID); b != nil {
+						denied.note(b.Err, ref.topic)
+					}
+				}
 			}
 			return nil
 		}

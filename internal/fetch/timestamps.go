@@ -65,9 +65,11 @@ func (r *RecordTimestamps) Run(ctx context.Context, s *snapshot.Snapshot) error 
 	sort.Slice(leaders, func(i, j int) bool { return leaders[i] < leaders[j] })
 	results := make([][]snapshot.RecordTime, len(leaders))
 	errs := make([]error, len(leaders))
+	denied := newDenials()
 	parallel(len(leaders), func(i int) {
-		results[i], errs[i] = r.read(ctx, leaders[i], byLeader[leaders[i]])
+		results[i], errs[i] = r.read(ctx, leaders[i], byLeader[leaders[i]], denied)
 	})
+	deniedErr := denied.finish(r.client.Denied)
 	var failed []error
 	for i := range leaders {
 		s.RecordTimes = append(s.RecordTimes, results[i]...)
@@ -76,12 +78,12 @@ func (r *RecordTimestamps) Run(ctx context.Context, s *snapshot.Snapshot) error 
 		}
 	}
 	if len(failed) > 0 {
-		return fmt.Errorf("reading record timestamps: %v", failed)
+		return withDenied(fmt.Errorf("reading record timestamps: %v", failed), deniedErr)
 	}
-	return nil
+	return deniedErr
 }
 
-func (r *RecordTimestamps) read(ctx context.Context, leader int32, refs []snapshot.RecordRef) ([]snapshot.RecordTime, error) {
+func (r *RecordTimestamps) read(ctx context.Context, leader int32, refs []snapshot.RecordRef, denied *denials) ([]snapshot.RecordTime, error) {
 	req := &sarama.FetchRequest{Version: 4, MaxWaitTime: 0, MinBytes: 0, MaxBytes: 4 << 20, Isolation: sarama.ReadUncommitted}
 	if r.client.Version().IsAtLeast(sarama.V2_3_0_0) {
 		req.Version = 11
@@ -98,7 +100,11 @@ func (r *RecordTimestamps) read(ctx context.Context, leader int32, refs []snapsh
 	}
 	out := make([]snapshot.RecordTime, 0, len(refs))
 	for _, ref := range refs {
-		out = append(out, recordTime(resp.GetBlock(ref.Topic, ref.Partition), ref))
+		b := resp.GetBlock(ref.Topic, ref.Partition)
+		if b != nil {
+			denied.note(b.Err, ref.Topic)
+		}
+		out = append(out, recordTime(b, ref))
 	}
 	return out, nil
 }

@@ -18,6 +18,9 @@ type Client struct {
 	bootstrap []string
 	// Requests counts every request the client sent, by API.
 	Requests *RequestCounts
+	// Denied counts the resources Kafka refused to show (authorization
+	// errors), by resource type; the fetch steps record them.
+	Denied *AuthorizationCounts
 
 	mu      sync.Mutex
 	brokers map[int32]*sarama.Broker // live connections by broker id
@@ -31,6 +34,7 @@ func NewClient(conf *sarama.Config, bootstrap []string) *Client {
 		conf:      conf,
 		bootstrap: append([]string(nil), bootstrap...),
 		Requests:  NewRequestCounts(),
+		Denied:    NewAuthorizationCounts(),
 		brokers:   map[int32]*sarama.Broker{},
 		addrs:     map[int32]string{},
 		seeds:     map[string]*sarama.Broker{},
