@@ -15,10 +15,12 @@
 #   start-node N  start node N on its existing data; waits until it accepts
 #                 connections and is unfenced
 #   bootstrap     print 127.0.0.1:P1,127.0.0.1:P2,127.0.0.1:P3
+#   bootstrap-mtls  secured mode only: the mutual-TLS listener's addresses
 #
-# Environment (KAFKA_VERSION, KLE_KAFKA_PORT_BASE, KLE_KAFKA_RACKS and
-# KLE_KAFKA_JVM_OPTS are read when the state dir is created and kept in
-# STATE/cluster.env, so later commands need not repeat them):
+# Environment (KAFKA_VERSION, KLE_KAFKA_PORT_BASE, KLE_KAFKA_RACKS,
+# KLE_KAFKA_JVM_OPTS and KLE_KAFKA_SECURITY_DIR are read when the state dir is
+# created and kept in STATE/cluster.env, so later commands need not repeat
+# them):
 #   KLE_KAFKA_DIR         state dir (default /tmp/kle-kafka)
 #   KAFKA_VERSION         Kafka version (default 4.3.1; 3.9.x works too)
 #   KLE_KAFKA_PORT_BASE   broker port = base+id, controller port = base+100+id
@@ -32,6 +34,23 @@
 #                         that process is gone (KLE_KAFKA_WATCH_ACTION=destroy
 #                         deletes the state dir as well)
 #   KLE_CACHE_DIR         jar cache of fetch.sh
+#   KLE_KAFKA_SECURITY_DIR  secured mode (empty: plaintext, the default). The
+#                         dir holds what the caller generated: ca.pem (the CA
+#                         clients and brokers trust), broker.pem (the brokers'
+#                         unencrypted PKCS#8 key and certificate, CN=broker,
+#                         SAN IP 127.0.0.1), jaas.properties (appended to each
+#                         node's config: the listener.name.client.*.sasl.jaas.config
+#                         lines, with the PLAIN users) and format.args (extra
+#                         arguments of kafka-storage format, one per line, e.g.
+#                         --add-scram SCRAM-SHA-512=[name=u,password=p]).
+#                         Each node then has a SASL_SSL listener CLIENT on
+#                         base+id (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512), an SSL
+#                         listener MTLS requiring client certificates on
+#                         base+200+id (also the inter-broker listener), and an
+#                         SSL (mutual TLS) controller listener; certificate
+#                         principals are their CN (User:broker); StandardAuthorizer
+#                         with super.users=User:broker;User:admin and
+#                         allow.everyone.if.no.acl.found=false.
 #
 # Layout of the state dir: cluster.env, cluster.id, log4j config, and per node
 # node-N/{server.properties,data/,server.log,kafka.pid}.
@@ -65,7 +84,7 @@ log() {
 # when it has them, else from the environment.
 load_settings() {
 	local env_version="${KAFKA_VERSION:-}"
-	VERSION="" PORT_BASE="" RACKS="" JVM_OPTS=""
+	VERSION="" PORT_BASE="" RACKS="" JVM_OPTS="" SECURITY_DIR=""
 	if [ -f "$STATE/cluster.env" ]; then
 		# shellcheck source=/dev/null
 		. "$STATE/cluster.env"
@@ -77,6 +96,13 @@ load_settings() {
 	PORT_BASE="${PORT_BASE:-${KLE_KAFKA_PORT_BASE:-39090}}"
 	RACKS="${RACKS:-${KLE_KAFKA_RACKS:-rack-a rack-b rack-b}}"
 	JVM_OPTS="${KLE_KAFKA_JVM_OPTS:-${JVM_OPTS:-$DEFAULT_JVM_OPTS}}"
+	if [ ! -f "$STATE/cluster.env" ]; then SECURITY_DIR="${KLE_KAFKA_SECURITY_DIR:-}"; fi
+	if [ -n "$SECURITY_DIR" ]; then
+		local f
+		for f in ca.pem broker.pem jaas.properties format.args; do
+			[ -f "$SECURITY_DIR/$f" ] || die "secured mode: $SECURITY_DIR/$f is missing (see KLE_KAFKA_SECURITY_DIR in '$SELF help')"
+		done
+	fi
 	case "$PORT_BASE" in
 	'' | *[!0-9]*) die "KLE_KAFKA_PORT_BASE must be a number, got '$PORT_BASE'" ;;
 	esac
@@ -92,6 +118,7 @@ load_settings() {
 
 broker_port() { echo $((PORT_BASE + $1)); }
 controller_port() { echo $((PORT_BASE + 100 + $1)); }
+mtls_port() { echo $((PORT_BASE + 200 + $1)); }
 rack_of() {
 	local racks
 	read -r -a racks <<<"$RACKS"
@@ -105,6 +132,53 @@ bootstrap() {
 		out="${out:+$out,}127.0.0.1:$(broker_port "$id")"
 	done
 	echo "$out"
+}
+
+bootstrap_mtls() {
+	[ -n "$SECURITY_DIR" ] || die "the cluster in $STATE is not in secured mode"
+	local id out=""
+	for id in "${NODES[@]}"; do
+		out="${out:+$out,}127.0.0.1:$(mtls_port "$id")"
+	done
+	echo "$out"
+}
+
+# listener_config ID prints node ID's listener settings: plaintext, or the
+# secured mode's (see KLE_KAFKA_SECURITY_DIR above).
+listener_config() {
+	local id="$1" bp cp mp
+	bp="$(broker_port "$id")"
+	cp="$(controller_port "$id")"
+	if [ -z "$SECURITY_DIR" ]; then
+		cat <<EOF
+listeners=PLAINTEXT://127.0.0.1:$bp,CONTROLLER://127.0.0.1:$cp
+advertised.listeners=PLAINTEXT://127.0.0.1:$bp
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+EOF
+		return
+	fi
+	mp="$(mtls_port "$id")"
+	cat <<EOF
+listeners=CLIENT://127.0.0.1:$bp,MTLS://127.0.0.1:$mp,CONTROLLER://127.0.0.1:$cp
+advertised.listeners=CLIENT://127.0.0.1:$bp,MTLS://127.0.0.1:$mp
+listener.security.protocol.map=CLIENT:SASL_SSL,MTLS:SSL,CONTROLLER:SSL
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=MTLS
+listener.name.client.sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
+listener.name.client.ssl.client.auth=none
+ssl.client.auth=required
+ssl.keystore.type=PEM
+ssl.keystore.location=$SECURITY_DIR/broker.pem
+ssl.truststore.type=PEM
+ssl.truststore.location=$SECURITY_DIR/ca.pem
+ssl.principal.mapping.rules=RULE:^CN=(.*)\$/\$1/,DEFAULT
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+super.users=User:broker;User:admin
+allow.everyone.if.no.acl.found=false
+EOF
+	cat "$SECURITY_DIR/jaas.properties"
 }
 
 check_node_id() {
@@ -155,11 +229,7 @@ write_configs() {
 process.roles=broker,controller
 node.id=$id
 controller.quorum.voters=$voters
-listeners=PLAINTEXT://127.0.0.1:$bp,CONTROLLER://127.0.0.1:$cp
-advertised.listeners=PLAINTEXT://127.0.0.1:$bp
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
-controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
+$(listener_config "$id")
 broker.rack=$(rack_of "$id")
 log.dirs=$dir/data
 
@@ -248,6 +318,7 @@ init_state() {
 			printf 'PORT_BASE=%q\n' "$PORT_BASE"
 			printf 'RACKS=%q\n' "$RACKS"
 			if [ -n "${KLE_KAFKA_JVM_OPTS:-}" ]; then printf 'JVM_OPTS=%q\n' "$KLE_KAFKA_JVM_OPTS"; fi
+			if [ -n "$SECURITY_DIR" ]; then printf 'SECURITY_DIR=%q\n' "$SECURITY_DIR"; fi
 		} >"$STATE/cluster.env"
 	fi
 	if [ ! -s "$STATE/cluster.id" ]; then
@@ -273,15 +344,16 @@ log_config_opt() {
 # format_nodes LIBS formats the storage of every node that has none yet, all
 # with the cluster's id, in parallel. A formatted node is never formatted again.
 format_nodes() {
-	local libs="$1" id dir cid failed="" pids=() ids=()
+	local libs="$1" id dir cid failed="" pids=() ids=() extra=()
 	cid="$(cat "$STATE/cluster.id")"
+	if [ -n "$SECURITY_DIR" ]; then mapfile -t extra <"$SECURITY_DIR/format.args"; fi
 	for id in "${NODES[@]}"; do
 		dir="$(node_dir "$id")"
 		[ ! -f "$dir/data/meta.properties" ] || continue
 		log "formatting node $id storage (cluster id $cid)"
 		# shellcheck disable=SC2086 # JVM_OPTS is a list of options.
 		java $JVM_OPTS "$(log_config_opt)" -cp "$libs/*" kafka.tools.StorageTool format \
-			-t "$cid" -c "$dir/server.properties" >"$dir/format.log" 2>&1 &
+			-t "$cid" -c "$dir/server.properties" ${extra[@]+"${extra[@]}"} >"$dir/format.log" 2>&1 &
 		pids+=("$!")
 		ids+=("$id")
 	done
@@ -375,7 +447,7 @@ wait_ready() {
 check_ports_free() {
 	local id p
 	for id in "$@"; do
-		for p in "$(broker_port "$id")" "$(controller_port "$id")"; do
+		for p in "$(broker_port "$id")" "$(controller_port "$id")" ${SECURITY_DIR:+"$(mtls_port "$id")"}; do
 			if port_open "$p"; then
 				die "port $p of node $id is already in use by another process (another cluster? set KLE_KAFKA_PORT_BASE or stop it)"
 			fi
@@ -583,6 +655,7 @@ main() {
 	kill-node) cmd_kill_node "${1:-}" ;;
 	start-node) cmd_start_node "${1:-}" ;;
 	bootstrap) bootstrap ;;
+	bootstrap-mtls) bootstrap_mtls ;;
 	*)
 		usage
 		die "unknown command '$cmd'"

@@ -41,6 +41,9 @@ func (c *Cluster) SaramaConfig() *sarama.Config {
 	cfg.Producer.Return.Successes = true
 	cfg.Producer.Retry.Max = 10
 	cfg.Producer.Retry.Backoff = pollInterval
+	if c.configure != nil {
+		c.configure(cfg)
+	}
 	return cfg
 }
 

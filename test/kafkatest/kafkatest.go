@@ -40,6 +40,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/IBM/sarama"
 )
 
 // Timeouts of cluster.sh invocations.
@@ -56,6 +58,11 @@ type Cluster struct {
 	dir       string // state dir (KLE_KAFKA_DIR of cluster.sh)
 	owned     bool   // started by this process; stopped by Main
 	bootstrap []string
+	// env is added to every cluster.sh run (clusters from Start).
+	env []string
+	// configure adjusts every sarama config of the helpers (clusters
+	// from Start, for example with SASL credentials).
+	configure func(*sarama.Config)
 
 	mu       sync.Mutex
 	restorer map[testing.TB]bool // tests that already registered RestoreAll
@@ -215,7 +222,7 @@ func findScript() (string, error) {
 // and returns its combined output.
 func (c *Cluster) run(ctx context.Context, extraEnv []string, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, "bash", append([]string{c.script}, args...)...)
-	cmd.Env = append(append(os.Environ(), "KLE_KAFKA_DIR="+c.dir), extraEnv...)
+	cmd.Env = append(append(append(os.Environ(), "KLE_KAFKA_DIR="+c.dir), c.env...), extraEnv...)
 	var buf bytes.Buffer
 	cmd.Stdout = &buf
 	cmd.Stderr = &buf

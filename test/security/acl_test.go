@@ -1,0 +1,154 @@
+package security
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/IBM/sarama"
+)
+
+// grant is one kafka-acls --add: operations on one resource.
+type grant struct {
+	resource   sarama.AclResourceType
+	name       string // "kafka-cluster" for the cluster
+	operations []sarama.AclOperation
+}
+
+// limitedACLs lack Describe on groups and DescribeConfigs on the cluster.
+var limitedACLs = []grant{
+	{sarama.AclResourceCluster, "kafka-cluster", []sarama.AclOperation{sarama.AclOperationDescribe}},
+	{sarama.AclResourceTopic, "*", []sarama.AclOperation{sarama.AclOperationDescribe, sarama.AclOperationDescribeConfigs}},
+}
+
+// exporterACLs are read from docs/security.md at start, so the test proves
+// the documented commands are enough.
+var exporterACLs []grant
+
+func init() {
+	var err error
+	exporterACLs, err = documentedACLs("User:" + userExporter)
+	if err != nil {
+		panic(err)
+	}
+}
+
+// documentedACLs parses the kafka-acls.sh commands of docs/security.md that
+// grant principal its permissions, leaving out the canary's.
+func documentedACLs(principal string) ([]grant, error) {
+	_, file, _, _ := runtime.Caller(0)
+	path := filepath.Join(filepath.Dir(file), "..", "..", "docs", "security.md")
+	doc, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	// Join continuation lines, then read each command.
+	text := strings.ReplaceAll(string(doc), "\\\n", " ")
+	ops := map[string]sarama.AclOperation{
+		"Describe": sarama.AclOperationDescribe, "DescribeConfigs": sarama.AclOperationDescribeConfigs,
+		"Read": sarama.AclOperationRead, "Write": sarama.AclOperationWrite,
+	}
+	var out []grant
+	for _, line := range strings.Split(text, "\n") {
+		if !strings.HasPrefix(line, "kafka-acls.sh ") || !strings.Contains(line, "--allow-principal "+principal+" ") ||
+			strings.Contains(line, "canary") {
+			continue
+		}
+		f := strings.Fields(strings.ReplaceAll(line, "'", ""))
+		var g grant
+		for i := 0; i < len(f); i++ {
+			switch f[i] {
+			case "--operation":
+				i++
+				op, ok := ops[f[i]]
+				if !ok {
+					return nil, fmt.Errorf("%s: unexpected operation %q in %q", path, f[i], line)
+				}
+				g.operations = append(g.operations, op)
+			case "--cluster":
+				g.resource, g.name = sarama.AclResourceCluster, "kafka-cluster"
+			case "--topic":
+				i++
+				g.resource, g.name = sarama.AclResourceTopic, f[i]
+			case "--group":
+				i++
+				g.resource, g.name = sarama.AclResourceGroup, f[i]
+			}
+		}
+		if g.name == "" || len(g.operations) == 0 {
+			return nil, fmt.Errorf("%s: cannot read %q", path, line)
+		}
+		out = append(out, g)
+	}
+	if len(out) != 3 {
+		return nil, fmt.Errorf("%s: want 3 kafka-acls.sh commands for %s (cluster, topics, groups), found %d", path, principal, len(out))
+	}
+	return out, nil
+}
+
+// createACLs grants principal the grants, allowed from any host.
+func createACLs(admin sarama.ClusterAdmin, principal string, grants []grant) error {
+	var acls []*sarama.ResourceAcls
+	for _, g := range grants {
+		ra := &sarama.ResourceAcls{Resource: sarama.Resource{ResourceType: g.resource, ResourceName: g.name, ResourcePatternType: sarama.AclPatternLiteral}}
+		for _, op := range g.operations {
+			ra.Acls = append(ra.Acls, &sarama.Acl{Principal: principal, Host: "*", Operation: op, PermissionType: sarama.AclPermissionAllow})
+		}
+		acls = append(acls, ra)
+	}
+	return admin.CreateACLs(acls)
+}
+
+// TestFewerPermissions runs the exporter as a principal without Describe
+// on groups and without DescribeConfigs on the cluster: it must keep
+// exporting what it may read, mark the collectors it could not complete,
+// and count the refusals by resource type.
+func TestFewerPermissions(t *testing.T) {
+	requireSecured(t)
+	t.Parallel()
+	e := startExporter(t, exporterOpts{args: saslArgs(t, "scram-sha-512", userLimited, passwords.Limited)})
+	s := e.waitFor(t, 60*time.Second, "refusals of groups and broker configuration counted", func(s *scrape) (bool, string) {
+		g, _ := s.value("kafka_loss_exporter_authorization_errors_total", map[string]string{"resource_type": "group"})
+		c, _ := s.value("kafka_loss_exporter_authorization_errors_total", map[string]string{"resource_type": "cluster"})
+		return g > 0 && c > 0, fmt.Sprintf("group %v, cluster %v", g, c)
+	})
+	want := map[string]float64{"metadata": 1, "offsets": 1, "retention": 1, "configs": 0, "consumer_groups": 0}
+	for c, w := range want {
+		if v, _ := s.value("kafka_loss_exporter_collector_success", map[string]string{"collector": c}); v != w {
+			t.Errorf("collector_success{collector=%q} = %v, want %v", c, v, w)
+		}
+	}
+	if v, _ := s.value("kafka_loss_exporter_up", nil); v != 1 {
+		t.Errorf("up = %v, want 1: the cluster was read", v)
+	}
+	if v, _ := s.value("kafka_loss_exporter_authorization_errors_total", map[string]string{"resource_type": "topic"}); v != 0 {
+		t.Errorf("topic authorization errors = %v, want 0 (topics are allowed)", v)
+	}
+	// What it may read is exported.
+	for _, m := range []struct {
+		name   string
+		labels map[string]string
+	}{
+		{"kafka_topic_partition_current_offset", map[string]string{"topic": fixtureTopic, "partition": "0"}},
+		{"kafka_topic_min_insync_replicas", map[string]string{"topic": fixtureTopic}},
+		{"kafka_brokers", nil},
+	} {
+		if _, ok := s.value(m.name, m.labels); !ok {
+			t.Errorf("no %s%v: what the principal may read must still be exported", m.name, m.labels)
+		}
+	}
+	// What it may not read is absent, not made up.
+	if _, ok := s.value("kafka_consumergroup_lag", map[string]string{"consumergroup": fixtureGroup}); ok {
+		t.Errorf("kafka_consumergroup_lag of %s exported although the group may not be described", fixtureGroup)
+	}
+	logs := e.logs.String()
+	for _, want := range []string{`not authorized to read 1 group(s)`, `not authorized to read 1 cluster(s)`, "docs/security.md"} {
+		if !strings.Contains(strings.ReplaceAll(logs, `\"`, `"`), want) {
+			t.Errorf("the log does not say %q", want)
+		}
+	}
+}
