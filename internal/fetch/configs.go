@@ -260,7 +260,11 @@ func describeConfigsVersion(v sarama.KafkaVersion) int16 {
 func addResources(out *snapshot.Configs, resp *sarama.DescribeConfigsResponse, denied *denials) {
 	for _, r := range resp.Resources {
 		rc := resourceConfig(r)
-		denied.note(sarama.KError(r.ErrorCode), r.Name)
+		if r.Type == sarama.BrokerResource {
+			denied.note(sarama.KError(r.ErrorCode), "broker "+r.Name+" config")
+		} else {
+			denied.note(sarama.KError(r.ErrorCode), r.Name)
+		}
 		switch r.Type {
 		case sarama.TopicResource:
 			out.Topics[r.Name] = rc

@@ -16,9 +16,15 @@ import (
 type DeniedError struct {
 	// Counts is the number of distinct resources refused, by resource type.
 	Counts map[string]int
-	// Example names one refused resource per type.
-	Example map[string]string
+	// Names lists up to maxDeniedNames refused resources per type, sorted.
+	Names map[string][]string
 }
+
+// maxDeniedNames bounds the names an error lists per resource type.
+const maxDeniedNames = 3
+
+// deniedNoun names a resource type in the error, pluralised.
+var deniedNoun = map[string]string{"topic": "topic(s)", "group": "group(s)", "cluster": "cluster resource(s)"}
 
 func (e *DeniedError) Error() string {
 	types := make([]string, 0, len(e.Counts))
@@ -28,10 +34,15 @@ func (e *DeniedError) Error() string {
 	sort.Strings(types)
 	parts := make([]string, len(types))
 	for i, rt := range types {
-		parts[i] = fmt.Sprintf("%d %s(s)", e.Counts[rt], rt)
-		if ex := e.Example[rt]; ex != "" {
-			parts[i] += fmt.Sprintf(" (%s %q)", rt, ex)
+		noun := deniedNoun[rt]
+		if noun == "" {
+			noun = rt + "(s)"
 		}
+		names := strings.Join(e.Names[rt], ", ")
+		if more := e.Counts[rt] - len(e.Names[rt]); more > 0 {
+			names += fmt.Sprintf(" and %d more", more)
+		}
+		parts[i] = fmt.Sprintf("%d %s [%s]", e.Counts[rt], noun, names)
 	}
 	return "not authorized to read " + strings.Join(parts, ", ") + ": grant the exporter's principal the ACLs of docs/security.md"
 }
@@ -70,7 +81,7 @@ func (d *denials) finish(counter *kafka.AuthorizationCounts) error {
 	if len(d.seen) == 0 {
 		return nil
 	}
-	e := &DeniedError{Counts: map[string]int{}, Example: map[string]string{}}
+	e := &DeniedError{Counts: map[string]int{}, Names: map[string][]string{}}
 	for rt, names := range d.seen {
 		counter.Add(rt, len(names))
 		e.Counts[rt] = len(names)
@@ -79,7 +90,7 @@ func (d *denials) finish(counter *kafka.AuthorizationCounts) error {
 			sorted = append(sorted, n)
 		}
 		sort.Strings(sorted)
-		e.Example[rt] = sorted[0]
+		e.Names[rt] = sorted[:min(len(sorted), maxDeniedNames)]
 	}
 	return e
 }

@@ -63,9 +63,9 @@ func TestAuthorizationErrorsMarkCollectorsAndCount(t *testing.T) {
 	f := New(client, Options{}, NewOffsets(client), NewConfigs(client, time.Hour), NewConsumerGroups(client, GroupOptions{}))
 
 	wantFailed := map[string]string{
-		CollectorOffsets:        "1 topic(s) (topic \"secret\")",
-		CollectorConfigs:        "1 cluster(s) (cluster \"1\"), 1 topic(s) (topic \"secret\")",
-		CollectorConsumerGroups: "1 group(s) (group \"secret-group\")",
+		CollectorOffsets:        "1 topic(s) [secret]",
+		CollectorConfigs:        "1 cluster resource(s) [broker 1 config], 1 topic(s) [secret]",
+		CollectorConsumerGroups: "1 group(s) [secret-group]",
 	}
 	// Counts after each poll: the configuration is read once per hour, so
 	// its refusals count once; offsets and groups are read every poll.
@@ -152,6 +152,9 @@ func TestDenialsCountEachResourceOnce(t *testing.T) {
 	for range 5 {
 		d.note(sarama.ErrTopicAuthorizationFailed, "orders")
 	}
+	for _, g := range []string{"d", "c", "b", "a"} {
+		d.note(sarama.ErrGroupAuthorizationFailed, g)
+	}
 	d.note(sarama.ErrNotLeaderForPartition, "payments")
 	counter := kafka.NewAuthorizationCounts()
 	var denied *DeniedError
@@ -160,6 +163,10 @@ func TestDenialsCountEachResourceOnce(t *testing.T) {
 	}
 	if got := counter.Total(kafka.ResourceTopic); got != 1 {
 		t.Fatalf("counter = %d, want 1", got)
+	}
+	want := "not authorized to read 4 group(s) [a, b, c and 1 more], 1 topic(s) [orders]: grant the exporter's principal the ACLs of docs/security.md"
+	if denied.Error() != want {
+		t.Fatalf("error %q, want %q", denied.Error(), want)
 	}
 	if err := newDenials().finish(counter); err != nil {
 		t.Fatalf("no refusals: finish = %v, want nil", err)

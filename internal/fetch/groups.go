@@ -147,7 +147,7 @@ func (c *ConsumerGroups) listGroups(ctx context.Context, broker int32, denied *d
 		return nil, fmt.Errorf("ListGroups: %w", err)
 	}
 	if resp.Err != sarama.ErrNoError {
-		denied.note(resp.Err, fmt.Sprint(broker))
+		denied.note(resp.Err, fmt.Sprintf("broker %d ListGroups", broker))
 		return nil, fmt.Errorf("ListGroups on broker %d: %s", broker, kafka.ErrorName(resp.Err))
 	}
 	out := make([]listedGroup, 0, len(resp.Groups))

@@ -146,7 +146,7 @@ func TestFewerPermissions(t *testing.T) {
 		t.Errorf("kafka_consumergroup_lag of %s exported although the group may not be described", fixtureGroup)
 	}
 	logs := e.logs.String()
-	for _, want := range []string{`not authorized to read 1 group(s)`, `not authorized to read 1 cluster(s)`, "docs/security.md"} {
+	for _, want := range []string{`group(s) [` + fixtureGroup, `3 cluster resource(s) [broker 1 config, broker 2 config, broker 3 config]`, "docs/security.md"} {
 		if !strings.Contains(strings.ReplaceAll(logs, `\"`, `"`), want) {
 			t.Errorf("the log does not say %q", want)
 		}

@@ -112,7 +112,9 @@ func writePKI(dir string) (*pki, error) {
 		return nil, err
 	}
 	now := time.Now()
-	valid := func(a *authority, cn string) (*leaf, error) { return a.issue(cn, now.Add(-time.Hour), now.Add(24*time.Hour)) }
+	valid := func(a *authority, cn string) (*leaf, error) {
+		return a.issue(cn, now.Add(-time.Hour), now.Add(24*time.Hour))
+	}
 	broker, err := valid(ca, "broker")
 	if err != nil {
 		return nil, err
