@@ -97,12 +97,6 @@ load_settings() {
 	RACKS="${RACKS:-${KLE_KAFKA_RACKS:-rack-a rack-b rack-b}}"
 	JVM_OPTS="${KLE_KAFKA_JVM_OPTS:-${JVM_OPTS:-$DEFAULT_JVM_OPTS}}"
 	if [ ! -f "$STATE/cluster.env" ]; then SECURITY_DIR="${KLE_KAFKA_SECURITY_DIR:-}"; fi
-	if [ -n "$SECURITY_DIR" ]; then
-		local f
-		for f in ca.pem broker.pem jaas.properties format.args; do
-			[ -f "$SECURITY_DIR/$f" ] || die "secured mode: $SECURITY_DIR/$f is missing (see KLE_KAFKA_SECURITY_DIR in '$SELF help')"
-		done
-	fi
 	case "$PORT_BASE" in
 	'' | *[!0-9]*) die "KLE_KAFKA_PORT_BASE must be a number, got '$PORT_BASE'" ;;
 	esac
@@ -215,7 +209,12 @@ libs_dir() {
 }
 
 write_configs() {
-	local id voters="" v bp cp dir
+	local id voters="" v bp cp dir f
+	if [ -n "$SECURITY_DIR" ]; then
+		for f in ca.pem broker.pem jaas.properties format.args; do
+			[ -f "$SECURITY_DIR/$f" ] || die "secured mode: $SECURITY_DIR/$f is missing (see KLE_KAFKA_SECURITY_DIR in '$SELF help')"
+		done
+	fi
 	for v in "${NODES[@]}"; do
 		voters="${voters:+$voters,}$v@127.0.0.1:$(controller_port "$v")"
 	done

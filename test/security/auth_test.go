@@ -39,7 +39,7 @@ func TestAuthenticatedExporterExportsEverything(t *testing.T) {
 }
 
 // collectorNames are the collectors every poll runs with default flags.
-var collectorNames = []string{"metadata", "offsets", "configs", "consumer_groups", "retention"}
+var collectorNames = []string{"metadata", "offsets", "configs", "consumer_groups", "topic_retention"}
 
 // waitAllCollectorsOK waits until a poll read everything the exporter
 // reads by default, and checks the metrics that show it.
@@ -53,6 +53,9 @@ func waitAllCollectorsOK(t *testing.T, e *exporter) *scrape {
 			if v, ok := s.value("kafka_loss_exporter_collector_success", map[string]string{"collector": c}); !ok || v != 1 {
 				return false, "collector " + c + " not successful"
 			}
+		}
+		if n := len(s.families["kafka_loss_exporter_collector_success"].GetMetric()); n != len(collectorNames) {
+			return false, fmt.Sprintf("%d collectors, want %v", n, collectorNames)
 		}
 		if _, ok := s.value("kafka_consumergroup_lag", map[string]string{"consumergroup": fixtureGroup, "topic": fixtureTopic, "partition": "0"}); !ok {
 			return false, "no lag of the fixture group"
