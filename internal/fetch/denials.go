@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/IBM/sarama"
+
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/kafka"
 )
 
@@ -45,6 +47,24 @@ func (e *DeniedError) Error() string {
 		parts[i] = fmt.Sprintf("%d %s [%s]", e.Counts[rt], noun, names)
 	}
 	return "not authorized to read " + strings.Join(parts, ", ") + ": grant the exporter's principal the ACLs of docs/security.md"
+}
+
+// Unwrap gives the Kafka error of one refused resource type, so that
+// errors.As finds a sarama.KError (TOPIC_, GROUP_ or
+// CLUSTER_AUTHORIZATION_FAILED) in a step's error.
+func (e *DeniedError) Unwrap() error {
+	for _, rt := range []string{kafka.ResourceCluster, kafka.ResourceGroup, kafka.ResourceTopic} {
+		if e.Counts[rt] > 0 {
+			return deniedKError[rt]
+		}
+	}
+	return nil
+}
+
+var deniedKError = map[string]error{
+	kafka.ResourceCluster: sarama.ErrClusterAuthorizationFailed,
+	kafka.ResourceGroup:   sarama.ErrGroupAuthorizationFailed,
+	kafka.ResourceTopic:   sarama.ErrTopicAuthorizationFailed,
 }
 
 // denials collects the resources one step was refused, each counted once
@@ -105,4 +125,14 @@ func withDenied(err, denied error) error {
 		return denied
 	}
 	return fmt.Errorf("%w; %w", err, denied)
+}
+
+// configDenials records the resources a DescribeConfigs answer refused and
+// returns their *DeniedError (nil when none was refused).
+func configDenials(resp *sarama.DescribeConfigsResponse, counter *kafka.AuthorizationCounts) error {
+	d := newDenials()
+	for _, r := range resp.Resources {
+		d.note(sarama.KError(r.ErrorCode), r.Name)
+	}
+	return d.finish(counter)
 }

@@ -164,6 +164,9 @@ func TestDenialsCountEachResourceOnce(t *testing.T) {
 	if got := counter.Total(kafka.ResourceTopic); got != 1 {
 		t.Fatalf("counter = %d, want 1", got)
 	}
+	if rt, ok := kafka.AuthorizationResource(denied); !ok || rt != kafka.ResourceGroup {
+		t.Fatalf("the error unwraps to %q, %v; want the group authorization error", rt, ok)
+	}
 	want := "not authorized to read 4 group(s) [a, b, c and 1 more], 1 topic(s) [orders]: grant the exporter's principal the ACLs of docs/security.md"
 	if denied.Error() != want {
 		t.Fatalf("error %q, want %q", denied.Error(), want)

@@ -27,9 +27,12 @@ func NewOffsets(client *kafka.Client) *Offsets { return &Offsets{client: client}
 // Name implements Step.
 func (o *Offsets) Name() string { return CollectorOffsets }
 
-// Run implements Step.
+// Run implements Step. Partitions Kafka refuses to show fail the step
+// with a *DeniedError (the others are read).
 func (o *Offsets) Run(ctx context.Context, s *snapshot.Snapshot) error {
-	return fetchOffsets(ctx, o.client, s.Topics)
+	denied := newDenials()
+	err := fetchOffsets(ctx, o.client, s.Topics, denied)
+	return withDenied(err, denied.finish(o.client.Denied))
 }
 
 // partitionRef points at one partition inside the snapshot being built.
@@ -42,7 +45,7 @@ type partitionRef struct {
 // two ListOffsets requests per leader broker (one for each timestamp), sent
 // to all leaders in parallel. Failures are carried per partition; the error
 // says which brokers failed.
-func fetchOffsets(ctx context.Context, client *kafka.Client, topics []snapshot.Topic) error {
+func fetchOffsets(ctx context.Context, client *kafka.Client, topics []snapshot.Topic, denied *denials) error {
 	byLeader := map[int32][]partitionRef{}
 	for ti := range topics {
 		t := &topics[ti]
@@ -62,7 +65,6 @@ func fetchOffsets(ctx context.Context, client *kafka.Client, topics []snapshot.T
 	}
 	sort.Slice(leaders, func(i, j int) bool { return leaders[i] < leaders[j] })
 
-	denied := newDenials()
 	errs := make([]error, len(leaders))
 	var wg sync.WaitGroup
 	for i, id := range leaders {
@@ -73,7 +75,6 @@ func fetchOffsets(ctx context.Context, client *kafka.Client, topics []snapshot.T
 		}()
 	}
 	wg.Wait()
-	deniedErr := denied.finish(client.Denied)
 
 	var failed []error
 	for _, err := range errs {
@@ -82,9 +83,9 @@ func fetchOffsets(ctx context.Context, client *kafka.Client, topics []snapshot.T
 		}
 	}
 	if len(failed) > 0 {
-		return withDenied(fmt.Errorf("ListOffsets failed on %d of %d leader brokers: %v", len(failed), len(leaders), failed), deniedErr)
+		return fmt.Errorf("ListOffsets failed on %d of %d leader brokers: %v", len(failed), len(leaders), failed)
 	}
-	return deniedErr
+	return nil
 }
 
 // offsetsFromLeader fills the offsets of the partitions led by one broker;

@@ -106,11 +106,9 @@ func (r *Retention) read(ctx context.Context, s *snapshot.Snapshot) (map[string]
 	}
 	out := make(map[string]snapshot.TopicRetention, len(resp.Resources))
 	failed := map[string]int{}
-	denied := newDenials()
 	for _, res := range resp.Resources {
 		if res.ErrorCode != 0 {
 			failed[kafka.ErrorName(sarama.KError(res.ErrorCode))]++
-			denied.note(sarama.KError(res.ErrorCode), res.Name)
 			continue
 		}
 		out[res.Name] = retentionOf(res.Configs)
@@ -119,7 +117,7 @@ func (r *Retention) read(ctx context.Context, s *snapshot.Snapshot) (map[string]
 	if len(failed) > 0 {
 		partial = fmt.Errorf("DescribeConfigs failed for some topics (count by error): %v", failed)
 	}
-	partial = withDenied(partial, denied.finish(r.client.Denied))
+	partial = withDenied(partial, configDenials(resp, r.client.Denied))
 	return out, partial, nil
 }
 

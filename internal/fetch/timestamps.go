@@ -42,8 +42,16 @@ func NewRecordTimestamps(client *kafka.Client, needs func() []snapshot.RecordRef
 // Name implements Step.
 func (r *RecordTimestamps) Name() string { return CollectorRecordTimestamps }
 
-// Run implements Step.
+// Run implements Step. Records of topics Kafka refuses to let it read fail
+// the step with a *DeniedError.
 func (r *RecordTimestamps) Run(ctx context.Context, s *snapshot.Snapshot) error {
+	denied := newDenials()
+	err := r.readAll(ctx, s, denied)
+	return withDenied(err, denied.finish(r.client.Denied))
+}
+
+// readAll reads the needed records' timestamps into s.
+func (r *RecordTimestamps) readAll(ctx context.Context, s *snapshot.Snapshot, denied *denials) error {
 	refs := r.needs()
 	if len(refs) > maxTimestampReads {
 		refs = refs[:maxTimestampReads]
@@ -65,11 +73,9 @@ func (r *RecordTimestamps) Run(ctx context.Context, s *snapshot.Snapshot) error 
 	sort.Slice(leaders, func(i, j int) bool { return leaders[i] < leaders[j] })
 	results := make([][]snapshot.RecordTime, len(leaders))
 	errs := make([]error, len(leaders))
-	denied := newDenials()
 	parallel(len(leaders), func(i int) {
 		results[i], errs[i] = r.read(ctx, leaders[i], byLeader[leaders[i]], denied)
 	})
-	deniedErr := denied.finish(r.client.Denied)
 	var failed []error
 	for i := range leaders {
 		s.RecordTimes = append(s.RecordTimes, results[i]...)
@@ -78,9 +84,9 @@ func (r *RecordTimestamps) Run(ctx context.Context, s *snapshot.Snapshot) error 
 		}
 	}
 	if len(failed) > 0 {
-		return withDenied(fmt.Errorf("reading record timestamps: %v", failed), deniedErr)
+		return fmt.Errorf("reading record timestamps: %v", failed)
 	}
-	return deniedErr
+	return nil
 }
 
 func (r *RecordTimestamps) read(ctx context.Context, leader int32, refs []snapshot.RecordRef, denied *denials) ([]snapshot.RecordTime, error) {
