@@ -148,7 +148,6 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collector.NewExporter(poll, poll, client.Requests, fetcher.Collectors()),
-		collector.NewAuthorization(client.Denied),
 		collector.NewReplication(poll),
 		collector.NewEvents(replicationEvents),
 		collector.NewConfig(poll, riskPolicy),
@@ -157,6 +156,8 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// What the principal may not see (authorization errors by resource type).
+	registry.MustRegister(collector.NewAuthorization(client.Denied))
 	go poll.Run(ctx)
 
 	handler, err := newHandler(f.metricsPath, registry, poll, logger)
