@@ -56,8 +56,21 @@ func Start(opts Options) (*Cluster, error) {
 	}
 	start := time.Now()
 	watch := []string{"KLE_KAFKA_WATCH_PID=" + strconv.Itoa(os.Getpid()), "KLE_KAFKA_WATCH_ACTION=destroy"}
-	if out, err := c.run(ctx, watch, "start"); err != nil {
-		return nil, fmt.Errorf("test/kafka/cluster.sh start failed: %v\n%s", err, out)
+	// A listening port of the cluster can be taken for a moment as the
+	// local port of some outgoing connection (the ports lie in Linux's
+	// ephemeral range): try again once after a bind failure.
+	for attempt := 1; ; attempt++ {
+		out, err := c.run(ctx, watch, "start")
+		if err == nil {
+			break
+		}
+		if attempt == 2 || !strings.Contains(out, "Address already in use") {
+			return nil, fmt.Errorf("test/kafka/cluster.sh start failed: %v\n%s", err, out)
+		}
+		fmt.Fprintf(os.Stderr, "kafkatest: a port of %s was in use; starting again\n", dir)
+		if out, err := c.run(ctx, nil, "destroy"); err != nil {
+			return nil, fmt.Errorf("clearing %s: %v\n%s", dir, err, out)
+		}
 	}
 	fmt.Fprintf(os.Stderr, "kafkatest: started a Kafka cluster in %s in %s\n", dir, time.Since(start).Round(100*time.Millisecond))
 	if err := c.loadBootstrap(); err != nil {

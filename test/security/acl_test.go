@@ -110,7 +110,7 @@ func createACLs(admin sarama.ClusterAdmin, principal string, grants []grant) err
 func TestFewerPermissions(t *testing.T) {
 	requireSecured(t)
 	t.Parallel()
-	e := startExporter(t, exporterOpts{args: saslArgs(t, "scram-sha-512", userLimited, passwords.Limited)})
+	e := startExporter(t, exporterOpts{args: saslArgs(t, certs.CA, "scram-sha-512", userLimited, passwords.Limited)})
 	s := e.waitFor(t, 60*time.Second, "refusals of groups and broker configuration counted", func(s *scrape) (bool, string) {
 		g, _ := s.value("kafka_loss_exporter_authorization_errors_total", map[string]string{"resource_type": "group"})
 		c, _ := s.value("kafka_loss_exporter_authorization_errors_total", map[string]string{"resource_type": "cluster"})
@@ -144,11 +144,5 @@ func TestFewerPermissions(t *testing.T) {
 	// What it may not read is absent, not made up.
 	if _, ok := s.value("kafka_consumergroup_lag", map[string]string{"consumergroup": fixtureGroup}); ok {
 		t.Errorf("kafka_consumergroup_lag of %s exported although the group may not be described", fixtureGroup)
-	}
-	logs := e.logs.String()
-	for _, want := range []string{`group(s) [` + fixtureGroup, `3 cluster resource(s) [broker 1 config, broker 2 config, broker 3 config]`, "docs/security.md"} {
-		if !strings.Contains(strings.ReplaceAll(logs, `\"`, `"`), want) {
-			t.Errorf("the log does not say %q", want)
-		}
 	}
 }

@@ -21,12 +21,12 @@ func TestAuthenticatedExporterExportsEverything(t *testing.T) {
 		args func(t *testing.T) []string
 	}{
 		{"scram-sha-256", func(t *testing.T) []string {
-			return saslArgs(t, "scram-sha-256", userExporter, passwords.ExporterSCRAM)
+			return saslArgs(t, certs.CA, "scram-sha-256", userExporter, passwords.ExporterSCRAM)
 		}},
 		{"scram-sha-512", func(t *testing.T) []string {
-			return saslArgs(t, "scram-sha-512", userExporter, passwords.ExporterSCRAM)
+			return saslArgs(t, certs.CA, "scram-sha-512", userExporter, passwords.ExporterSCRAM)
 		}},
-		{"plain", func(t *testing.T) []string { return saslArgs(t, "plain", userExporter, passwords.ExporterPlain) }},
+		{"plain", func(t *testing.T) []string { return saslArgs(t, certs.CA, "plain", userExporter, passwords.ExporterPlain) }},
 		{"mtls", func(t *testing.T) []string { return mtlsArgs(certs.CA, certs.ClientCert, certs.ClientKey) }},
 	}
 	for _, tc := range cases {
@@ -79,7 +79,6 @@ func waitAllCollectorsOK(t *testing.T, e *exporter) *scrape {
 		{"kafka_topic_partition_current_offset", map[string]string{"topic": fixtureTopic, "partition": "0"}},
 		{"kafka_topic_min_insync_replicas", map[string]string{"topic": fixtureTopic}},
 		{"kafka_broker_default_min_insync_replicas", nil},
-		{"kafka_consumergroup_retention_headroom_seconds", map[string]string{"consumergroup": fixtureGroup, "topic": fixtureTopic}},
 		{"kafka_consumergroup_current_offset", map[string]string{"consumergroup": fixtureGroup, "topic": fixtureTopic, "partition": "0"}},
 	} {
 		if _, ok := s.value(want.name, want.labels); !ok {
@@ -103,11 +102,10 @@ func TestAuthenticationFailures(t *testing.T) {
 		cause *regexp.Regexp
 	}{
 		{"wrong password", func(t *testing.T) []string {
-			return saslArgs(t, "scram-sha-512", userExporter, "not-the-password")
+			return saslArgs(t, certs.CA, "scram-sha-512", userExporter, "not-the-password")
 		}, regexp.MustCompile(`SASL Authentication failed.*invalid credentials`)},
 		{"broker certificate from an unknown CA", func(t *testing.T) []string {
-			args := saslArgs(t, "scram-sha-512", userExporter, passwords.ExporterSCRAM)
-			return append(args, "--kafka.tls.ca-file="+certs.RogueCA)
+			return saslArgs(t, certs.RogueCA, "scram-sha-512", userExporter, passwords.ExporterSCRAM)
 		}, regexp.MustCompile(`certificate signed by unknown authority`)},
 		{"expired client certificate", func(t *testing.T) []string {
 			return mtlsArgs(certs.CA, certs.ExpiredCert, certs.ExpiredKey)

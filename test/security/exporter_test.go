@@ -285,12 +285,12 @@ func writeFile(t testing.TB, name, data string) string {
 }
 
 // saslArgs are the exporter's flags for a SASL_SSL connection as user with
-// mechanism, the password in a file.
-func saslArgs(t testing.TB, mechanism, user, password string) []string {
+// mechanism, the password in a file, trusting ca.
+func saslArgs(t testing.TB, ca, mechanism, user, password string) []string {
 	t.Helper()
 	args := []string{"--kafka.sasl.mechanism=" + mechanism, "--kafka.sasl.username=" + user,
 		"--kafka.sasl.password-file=" + writeFile(t, "password", password+"\n"),
-		"--kafka.tls.enabled", "--kafka.tls.ca-file=" + certs.CA}
+		"--kafka.tls.enabled", "--kafka.tls.ca-file=" + ca}
 	for _, b := range cluster.Bootstrap() {
 		args = append(args, "--kafka.server="+b)
 	}
