@@ -164,7 +164,7 @@ func (o Options) configureTLS(c *sarama.Config) error {
 		if err != nil {
 			return fmt.Errorf("--kafka.tls.cert-file/--kafka.tls.key-file: %w", err)
 		}
-		tc.Certificates = []tls.Certificate{cert}
+		tc.GetClientCertificate = clientCertificate(o.TLSCertFile, cert, time.Now)
 	}
 	c.Net.TLS.Enable = true
 	c.Net.TLS.Config = tc
@@ -189,4 +189,26 @@ func ReadSecret(file, env string, lookupEnv func(string) (string, bool)) (string
 		return v, nil
 	}
 	return "", nil
+}
+
+// clientCertificate gives the client certificate to brokers that ask for
+// one. An expired or not yet valid certificate fails the handshake on the
+// exporter's side with an error naming the file and the validity, where the
+// broker would only answer "bad certificate".
+func clientCertificate(file string, cert tls.Certificate, now func() time.Time) func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+	leaf := cert.Leaf
+	if leaf == nil && len(cert.Certificate) > 0 {
+		leaf, _ = x509.ParseCertificate(cert.Certificate[0])
+	}
+	return func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+		if leaf != nil {
+			switch t := now(); {
+			case t.After(leaf.NotAfter):
+				return nil, fmt.Errorf("client certificate %s (--kafka.tls.cert-file) expired at %s", file, leaf.NotAfter.UTC().Format(time.RFC3339))
+			case t.Before(leaf.NotBefore):
+				return nil, fmt.Errorf("client certificate %s (--kafka.tls.cert-file) is not valid before %s", file, leaf.NotBefore.UTC().Format(time.RFC3339))
+			}
+		}
+		return &cert, nil
+	}
 }

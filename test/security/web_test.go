@@ -100,7 +100,8 @@ func TestWebTLSAndBasicAuth(t *testing.T) {
 			t.Fatal(err)
 		}
 		missingKey := writeFile(t, "missing-key.yml", "tls_server_config:\n  cert_file: "+certs.WebCert+"\n  key_file: "+filepath.Join(dir, "nope.pem")+"\n")
-		for _, path := range []string{filepath.Join(dir, "missing.yml"), malformed, unreadable, missingKey} {
+		// A directory cannot be read as a file, even by root.
+		for _, path := range []string{filepath.Join(dir, "missing.yml"), dir, malformed, unreadable, missingKey} {
 			if path == unreadable && os.Geteuid() == 0 {
 				continue // root reads a mode-000 file
 			}
