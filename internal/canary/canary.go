@@ -100,7 +100,7 @@ func (c *Canary) session(ctx context.Context) error {
 		return fmt.Errorf("admin client: %w", err)
 	}
 	defer admin.Close()
-	topics := NewTopicManager(admin, c.opts.TopicOptions)
+	topics := NewTopicManager(AdminFrom(admin), c.opts.TopicOptions)
 	ts := topics.Ensure()
 	c.setTopicState(ts)
 	if !ts.Usable() {

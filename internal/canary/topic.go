@@ -40,14 +40,33 @@ type TopicOptions struct {
 	UncleanLeaderElection bool
 }
 
-// Admin is the part of sarama.ClusterAdmin the topic manager uses.
+// Admin is what the topic manager asks of the cluster: the live brokers,
+// and the part of sarama.ClusterAdmin it uses (see AdminFrom).
 type Admin interface {
-	DescribeCluster() ([]*sarama.Broker, int32, error)
+	Brokers() ([]Broker, error)
 	DescribeTopics(topics []string) ([]*sarama.TopicMetadata, error)
 	CreateTopic(topic string, detail *sarama.TopicDetail, validateOnly bool) error
 	CreatePartitions(topic string, count int32, assignment [][]int32, validateOnly bool) error
 	DescribeConfig(resource sarama.ConfigResource) ([]sarama.ConfigEntry, error)
 	IncrementalAlterConfig(rtype sarama.ConfigResourceType, name string, entries map[string]sarama.IncrementalAlterConfigsEntry, validateOnly bool) error
+}
+
+// AdminFrom adapts a sarama cluster admin.
+func AdminFrom(a sarama.ClusterAdmin) Admin { return saramaAdmin{a} }
+
+type saramaAdmin struct{ sarama.ClusterAdmin }
+
+// Brokers lists the live brokers and their racks (one Metadata request).
+func (a saramaAdmin) Brokers() ([]Broker, error) {
+	raw, _, err := a.DescribeCluster()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Broker, 0, len(raw))
+	for _, b := range raw {
+		out = append(out, Broker{ID: b.ID(), Rack: b.Rack()})
+	}
+	return out, nil
 }
 
 // TopicState is the outcome of one check of the canary topic.
@@ -119,14 +138,10 @@ func isAuthorizationError(err error) bool {
 // min.insync.replicas and unclean.leader.election.enable settings.
 func (m *TopicManager) Ensure() TopicState {
 	var b stateBuilder
-	rawBrokers, _, err := m.admin.DescribeCluster()
+	brokers, err := m.admin.Brokers()
 	if err != nil {
 		b.fail(FindingCannotDescribe, "describing the cluster", err)
 		return b.done()
-	}
-	brokers := make([]Broker, 0, len(rawBrokers))
-	for _, rb := range rawBrokers {
-		brokers = append(brokers, Broker{ID: rb.ID(), Rack: rb.Rack()})
 	}
 	if len(brokers) == 0 {
 		b.fail(FindingCannotDescribe, "describing the cluster", errors.New("no broker in the metadata"))
