@@ -111,7 +111,7 @@ func (c *Canary) session(ctx context.Context) error {
 		det:      NewDetector(DetectorOptions{LossTimeout: c.opts.LossTimeout, Keep: max(2*c.opts.LossTimeout, 5*time.Minute)}),
 		inFlight: map[int32]int{},
 	}
-	client, err := sarama.NewClient(c.opts.Servers, consumerConfig(c.opts.Sarama))
+	client, err := sarama.NewClient(c.opts.Servers, consumerConfig(c.opts.Sarama, c.opts.Interval))
 	if err != nil {
 		return fmt.Errorf("consumer client: %w", err)
 	}
