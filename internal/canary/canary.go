@@ -143,11 +143,30 @@ func (c *Canary) session(ctx context.Context) error {
 	}
 	start(ts.Partitions)
 
+	// Topic checks run apart, so that a slow admin request never delays
+	// the messages.
+	checks := make(chan TopicState)
+	go func() {
+		t := time.NewTicker(c.opts.TopicCheckInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			ts := topics.Ensure()
+			select {
+			case checks <- ts:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+
 	var producing []int32
 	tick := time.NewTicker(c.opts.Interval)
 	defer tick.Stop()
-	check := time.NewTicker(c.opts.TopicCheckInterval)
-	defer check.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -160,8 +179,7 @@ func (c *Canary) session(ctx context.Context) error {
 				prod.send(ctx, p, now)
 			}
 			c.expire(st, now)
-		case <-check.C:
-			ts := topics.Ensure()
+		case ts := <-checks:
 			c.setTopicState(ts)
 			if ts.Created {
 				return errTopicRecreated
