@@ -227,7 +227,7 @@ func setUpFixture(t testing.TB) {
 		principal string
 		grants    []grant
 	}{
-		{userExporter, exporterACLs},
+		{userExporter, append(append([]grant{}, exporterACLs...), canaryACLs...)},
 		{userLimited, limitedACLs},
 	} {
 		if err := createACLs(admin, "User:"+p.principal, p.grants); err != nil {
