@@ -63,16 +63,20 @@ type listedGroup struct {
 	name, protocolType, groupType, state string
 }
 
-// Run implements Step. Groups Kafka refuses to describe fail the step with
-// a *DeniedError (the others are read).
+// Run implements Step. Groups Kafka refuses to describe
+// (GROUP_AUTHORIZATION_FAILED, carried in the group's error) fail the step
+// with a *DeniedError; the others are read.
 func (c *ConsumerGroups) Run(ctx context.Context, s *snapshot.Snapshot) error {
+	err := c.read(ctx, s)
 	denied := newDenials()
-	err := c.read(ctx, s, denied)
+	for _, g := range s.Groups {
+		denied.noteNamed(g.Err, g.Name)
+	}
 	return withDenied(err, denied.finish(c.client.Denied))
 }
 
-// read reads the groups into s; refused ones go to denied.
-func (c *ConsumerGroups) read(ctx context.Context, s *snapshot.Snapshot, denied *denials) error {
+// read reads the groups into s.
+func (c *ConsumerGroups) read(ctx context.Context, s *snapshot.Snapshot) error {
 	brokers := make([]int32, len(s.Brokers))
 	for i, b := range s.Brokers {
 		brokers[i] = b.ID
@@ -106,7 +110,7 @@ func (c *ConsumerGroups) read(ctx context.Context, s *snapshot.Snapshot, denied 
 
 	readErrs := make([]error, len(coordinators))
 	parallel(len(coordinators), func(i int) {
-		readErrs[i] = c.readGroups(ctx, coordinators[i], byCoordinator[coordinators[i]], denied)
+		readErrs[i] = c.readGroups(ctx, coordinators[i], byCoordinator[coordinators[i]])
 	})
 
 	var groups []snapshot.Group
@@ -167,12 +171,12 @@ func (c *ConsumerGroups) listGroups(ctx context.Context, broker int32) ([]listed
 // readGroups describes and reads the committed offsets of the groups one
 // broker coordinates: one DescribeGroups (for the groups that may have
 // members) and one OffsetFetch (for all of them).
-func (c *ConsumerGroups) readGroups(ctx context.Context, coordinator int32, groups []*snapshot.Group, denied *denials) error {
+func (c *ConsumerGroups) readGroups(ctx context.Context, coordinator int32, groups []*snapshot.Group) error {
 	var errs []error
-	if err := c.describeGroups(ctx, coordinator, groups, denied); err != nil {
+	if err := c.describeGroups(ctx, coordinator, groups); err != nil {
 		errs = append(errs, err)
 	}
-	if err := c.fetchOffsets(ctx, coordinator, groups, denied); err != nil {
+	if err := c.fetchOffsets(ctx, coordinator, groups); err != nil {
 		errs = append(errs, err)
 	}
 	if len(errs) > 0 {
@@ -184,7 +188,7 @@ func (c *ConsumerGroups) readGroups(ctx context.Context, coordinator int32, grou
 // describeGroups describes the groups of one coordinator that may have
 // members: classic groups with one DescribeGroups, KIP-848 consumer groups
 // (which DescribeGroups does not describe) with one ConsumerGroupDescribe.
-func (c *ConsumerGroups) describeGroups(ctx context.Context, coordinator int32, groups []*snapshot.Group, denied *denials) error {
+func (c *ConsumerGroups) describeGroups(ctx context.Context, coordinator int32, groups []*snapshot.Group) error {
 	var classic, kip848 []*snapshot.Group
 	for _, g := range groups {
 		switch {
@@ -197,7 +201,7 @@ func (c *ConsumerGroups) describeGroups(ctx context.Context, coordinator int32, 
 		}
 	}
 	var errs []error
-	unknown, err := c.describeClassic(ctx, coordinator, classic, denied)
+	unknown, err := c.describeClassic(ctx, coordinator, classic)
 	if err != nil {
 		errs = append(errs, err)
 	}
@@ -205,7 +209,7 @@ func (c *ConsumerGroups) describeGroups(ctx context.Context, coordinator int32, 
 	// ConsumerGroupDescribe needs --kafka.version 3.7 or later; below,
 	// KIP-848 groups keep the state ListGroups gave and no member list.
 	if len(kip848) > 0 && c.client.Version().IsAtLeast(sarama.V3_7_0_0) {
-		if err := c.describeConsumerGroups(ctx, coordinator, kip848, denied); err != nil {
+		if err := c.describeConsumerGroups(ctx, coordinator, kip848); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -215,7 +219,7 @@ func (c *ConsumerGroups) describeGroups(ctx context.Context, coordinator int32, 
 // describeClassic describes classic groups with one DescribeGroups. It
 // returns the groups that DescribeGroups does not know although ListGroups
 // listed them alive: KIP-848 groups listed without their type.
-func (c *ConsumerGroups) describeClassic(ctx context.Context, coordinator int32, groups []*snapshot.Group, denied *denials) ([]*snapshot.Group, error) {
+func (c *ConsumerGroups) describeClassic(ctx context.Context, coordinator int32, groups []*snapshot.Group) ([]*snapshot.Group, error) {
 	if len(groups) == 0 {
 		return nil, nil
 	}
@@ -241,7 +245,6 @@ func (c *ConsumerGroups) describeClassic(ctx context.Context, coordinator int32,
 			continue
 		}
 		if d.Err != sarama.ErrNoError {
-			denied.note(d.Err, g.Name)
 			g.Err = "DescribeGroups: " + kafka.ErrorName(d.Err)
 			continue
 		}
@@ -265,7 +268,7 @@ func (c *ConsumerGroups) describeClassic(ctx context.Context, coordinator int32,
 // describeConsumerGroups describes KIP-848 consumer groups. Their group
 // epoch is the generation: it moves on every membership or subscription
 // change.
-func (c *ConsumerGroups) describeConsumerGroups(ctx context.Context, coordinator int32, groups []*snapshot.Group, denied *denials) error {
+func (c *ConsumerGroups) describeConsumerGroups(ctx context.Context, coordinator int32, groups []*snapshot.Group) error {
 	if len(groups) == 0 {
 		return nil
 	}
@@ -291,7 +294,6 @@ func (c *ConsumerGroups) describeConsumerGroups(ctx context.Context, coordinator
 			continue
 		}
 		if d.ErrorCode != sarama.ErrNoError {
-			denied.note(d.ErrorCode, g.Name)
 			g.Err = "ConsumerGroupDescribe: " + kafka.ErrorName(d.ErrorCode)
 			continue
 		}
@@ -373,11 +375,11 @@ func generationOf(members []snapshot.Member) int32 {
 // fetchOffsets reads the committed offsets of all groups of one coordinator
 // with one OffsetFetch v8 request (Kafka 3.0+). With an older --kafka.version
 // it falls back to one request per group, the only form those versions have.
-func (c *ConsumerGroups) fetchOffsets(ctx context.Context, coordinator int32, groups []*snapshot.Group, denied *denials) error {
+func (c *ConsumerGroups) fetchOffsets(ctx context.Context, coordinator int32, groups []*snapshot.Group) error {
 	if !c.client.Version().IsAtLeast(sarama.V3_0_0_0) {
 		var errs []error
 		for _, g := range groups {
-			if err := c.fetchOffsetsOf(ctx, coordinator, []*snapshot.Group{g}, denied); err != nil {
+			if err := c.fetchOffsetsOf(ctx, coordinator, []*snapshot.Group{g}); err != nil {
 				errs = append(errs, err)
 			}
 		}
@@ -386,10 +388,10 @@ func (c *ConsumerGroups) fetchOffsets(ctx context.Context, coordinator int32, gr
 		}
 		return nil
 	}
-	return c.fetchOffsetsOf(ctx, coordinator, groups, denied)
+	return c.fetchOffsetsOf(ctx, coordinator, groups)
 }
 
-func (c *ConsumerGroups) fetchOffsetsOf(ctx context.Context, coordinator int32, groups []*snapshot.Group, denied *denials) error {
+func (c *ConsumerGroups) fetchOffsetsOf(ctx context.Context, coordinator int32, groups []*snapshot.Group) error {
 	req := sarama.NewOffsetFetchRequest(c.client.Version(), groups[0].Name, nil)
 	if req.Version >= 8 {
 		req.Groups = req.Groups[:0]
@@ -420,19 +422,11 @@ func (c *ConsumerGroups) fetchOffsetsOf(ctx context.Context, coordinator int32, 
 			blocks, kerr = resp.Blocks, resp.Err
 		}
 		if kerr != sarama.ErrNoError && kerr != sarama.ErrGroupIDNotFound {
-			denied.note(kerr, g.Name)
 			g.Err = joinErr(g.Err, "OffsetFetch: "+kafka.ErrorName(kerr))
 			continue
 		}
 		g.OffsetsKnown = true
 		g.Offsets = committedOffsets(blocks)
-		for topic, parts := range blocks {
-			for _, b := range parts {
-				if b != nil && denied.note(b.Err, topic) {
-					break
-				}
-			}
-		}
 	}
 	return nil
 }

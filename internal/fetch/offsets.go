@@ -27,11 +27,17 @@ func NewOffsets(client *kafka.Client) *Offsets { return &Offsets{client: client}
 // Name implements Step.
 func (o *Offsets) Name() string { return CollectorOffsets }
 
-// Run implements Step. Partitions Kafka refuses to show fail the step
-// with a *DeniedError (the others are read).
+// Run implements Step. Partitions Kafka refuses to show
+// (TOPIC_AUTHORIZATION_FAILED, carried in their offsets' error) fail the
+// step with a *DeniedError; the others are read.
 func (o *Offsets) Run(ctx context.Context, s *snapshot.Snapshot) error {
+	err := fetchOffsets(ctx, o.client, s.Topics)
 	denied := newDenials()
-	err := fetchOffsets(ctx, o.client, s.Topics, denied)
+	for _, t := range s.Topics {
+		for _, p := range t.Partitions {
+			denied.noteNamed(p.Offsets.Err, t.Name)
+		}
+	}
 	return withDenied(err, denied.finish(o.client.Denied))
 }
 
@@ -45,7 +51,7 @@ type partitionRef struct {
 // two ListOffsets requests per leader broker (one for each timestamp), sent
 // to all leaders in parallel. Failures are carried per partition; the error
 // says which brokers failed.
-func fetchOffsets(ctx context.Context, client *kafka.Client, topics []snapshot.Topic, denied *denials) error {
+func fetchOffsets(ctx context.Context, client *kafka.Client, topics []snapshot.Topic) error {
 	byLeader := map[int32][]partitionRef{}
 	for ti := range topics {
 		t := &topics[ti]
@@ -71,7 +77,7 @@ func fetchOffsets(ctx context.Context, client *kafka.Client, topics []snapshot.T
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = offsetsFromLeader(ctx, client, id, byLeader[id], denied)
+			errs[i] = offsetsFromLeader(ctx, client, id, byLeader[id])
 		}()
 	}
 	wg.Wait()
@@ -88,9 +94,8 @@ func fetchOffsets(ctx context.Context, client *kafka.Client, topics []snapshot.T
 	return nil
 }
 
-// offsetsFromLeader fills the offsets of the partitions led by one broker;
-// partitions Kafka refuses to show go to denied.
-func offsetsFromLeader(ctx context.Context, client *kafka.Client, leader int32, parts []partitionRef, denied *denials) error {
+// offsetsFromLeader fills the offsets of the partitions led by one broker.
+func offsetsFromLeader(ctx context.Context, client *kafka.Client, leader int32, parts []partitionRef) error {
 	oldest, err := listOffsets(ctx, client, leader, parts, sarama.OffsetOldest)
 	if err == nil {
 		var latest *sarama.OffsetResponse
@@ -98,11 +103,6 @@ func offsetsFromLeader(ctx context.Context, client *kafka.Client, leader int32, 
 		if err == nil {
 			for _, ref := range parts {
 				ref.p.Offsets = offsetsOf(oldest, latest, ref.topic, ref.p.ID)
-				for _, resp := range []*sarama.OffsetResponse{oldest, latest} {
-					if b := resp.GetBlock(ref.topic, ref.p.ID); b != nil {
-						denied.note(b.Err, ref.topic)
-					}
-				}
 			}
 			return nil
 		}
