@@ -19,4 +19,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-go test -race -count=1 -timeout 25m ${GOTESTFLAGS:-} ./test/...
+# test/security (its own secured cluster) first, so that it runs next to
+# test/integration rather than after the packages queued on the shared
+# cluster's lock.
+# shellcheck disable=SC2046 # one argument per package
+go test -race -count=1 -timeout 25m ${GOTESTFLAGS:-} ./test/security/ $(go list ./test/... | grep -v '/test/security$')

@@ -48,12 +48,16 @@ type secrets struct {
 }
 
 var (
+	work           string // the test binary's temporary dir
 	exporterBinary string
 	cluster        *kafkatest.Cluster
 	certs          *pki
 	passwords      secrets
 	mtlsBootstrap  []string
-	setupErr       error
+
+	setupOnce sync.Once
+	setupErr  error // no secured cluster: tests skip (fail under CI=true)
+	buildErr  error // no exporter binary: tests fail
 )
 
 func TestMain(m *testing.M) {
@@ -61,14 +65,26 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
-	work, err := os.MkdirTemp("", "kle-security-")
-	if err != nil {
+	var err error
+	if work, err = os.MkdirTemp("", "kle-security-"); err != nil {
 		fmt.Fprintln(os.Stderr, "security:", err)
 		return 1
 	}
 	defer os.RemoveAll(work)
+	code := m.Run()
+	if cluster != nil {
+		if err := cluster.Close(code == 0); err != nil {
+			fmt.Fprintln(os.Stderr, "security:", err)
+		}
+	}
+	return code
+}
 
-	// The race-enabled exporter builds while the cluster starts.
+// setUp builds the race-enabled exporter while the secured cluster starts.
+// The first test that needs them does it, so that a run selecting no test
+// of this package (-run TestSoak) costs nothing.
+func setUp() {
+	start := time.Now()
 	exporterBinary = filepath.Join(work, "kafka-loss-exporter")
 	built := make(chan error, 1)
 	go func() {
@@ -79,27 +95,9 @@ func run(m *testing.M) int {
 		}
 		built <- err
 	}()
-
-	start := time.Now()
 	setupErr = startSecured(filepath.Join(work, "security"))
-	if setupErr != nil {
-		fmt.Fprintln(os.Stderr, "security: no secured Kafka cluster:", setupErr)
-	}
-	if err := <-built; err != nil {
-		fmt.Fprintln(os.Stderr, "security:", err)
-		if cluster != nil {
-			_ = cluster.Close(true)
-		}
-		return 1
-	}
-	fmt.Fprintf(os.Stderr, "security: set-up took %s\n", time.Since(start).Round(100*time.Millisecond))
-	code := m.Run()
-	if cluster != nil {
-		if err := cluster.Close(code == 0); err != nil {
-			fmt.Fprintln(os.Stderr, "security:", err)
-		}
-	}
-	return code
+	buildErr = <-built
+	fmt.Fprintf(os.Stderr, "security: set-up (secured cluster start, exporter build) took %s\n", time.Since(start).Round(100*time.Millisecond))
 }
 
 // startSecured writes the certificates, users and JAAS settings into dir and
@@ -196,6 +194,10 @@ const (
 // under CI=true) when there is none.
 func requireSecured(t *testing.T) *kafkatest.Cluster {
 	t.Helper()
+	setupOnce.Do(setUp)
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
 	if setupErr != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("no secured Kafka cluster (CI=true, not skipping): %v", setupErr)
