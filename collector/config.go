@@ -43,6 +43,12 @@ var (
 		"1 when the partition has more than one replica but only one in sync: one disk away from permanent loss"+fromLastPoll,
 		partitionLabels, nil)
 
+	topicUnderMinISRDesc = prometheus.NewDesc("kafka_topic_under_min_isr_partitions",
+		"Number of the topic's partitions with fewer in-sync replicas than min.insync.replicas: acks=all writes to them fail"+fromLastPoll, []string{"topic"}, nil)
+	topicAtMinISRDesc = prometheus.NewDesc("kafka_topic_at_min_isr_partitions",
+		"Number of the topic's partitions with exactly min.insync.replicas in-sync replicas: one more failure stops acks=all writes"+fromLastPoll, []string{"topic"}, nil)
+	topicSingleInSyncDesc = prometheus.NewDesc("kafka_topic_single_in_sync_replica_partitions",
+		"Number of the topic's partitions with exactly one in-sync replica: losing that broker loses acknowledged messages"+fromLastPoll, []string{"topic"}, nil)
 	topicRiskDesc = prometheus.NewDesc("kafka_topic_loss_risk",
 		"1 for each loss risk found in the topic's configuration or placement (risk: see docs/risks.md); no series means no finding"+fromLastPoll,
 		[]string{"topic", "risk"}, nil)
@@ -86,6 +92,7 @@ func NewConfig(source SnapshotSource, policy risk.Policy) *Config {
 func (c *Config) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{topicRFDesc, topicMinISRDesc, topicUncleanDesc, topicRetentionSecondsDesc,
 		topicRetentionBytesDesc, topicInfoDesc, topicConfigErrorDesc, underMinISRDesc, atMinISRDesc, singleInSyncDesc,
+		topicUnderMinISRDesc, topicAtMinISRDesc, topicSingleInSyncDesc,
 		topicRiskDesc, topicScoreDesc, clusterRiskDesc, brokerDefaultMinISRDesc, brokerDefaultUncleanDesc,
 		brokerDefaultRFDesc, brokerAutoCreateDesc, brokerConfigErrorDesc, configReadTimeDesc} {
 		ch <- d
@@ -124,6 +131,7 @@ func (c *Config) Collect(ch chan<- prometheus.Metric) {
 		if cfg.Known {
 			minISR = cfg.MinInsyncReplicas
 		}
+		underMinISR, atMinISR, singleInSync := 0, 0, 0
 		for pi := range t.Partitions {
 			p := &t.Partitions[pi]
 			part := id(p.ID)
@@ -131,9 +139,18 @@ func (c *Config) Collect(ch chan<- prometheus.Metric) {
 				st := risk.PartitionMinISR(p, minISR)
 				gauge(underMinISRDesc, boolean(st.UnderMinISR), t.Name, part)
 				gauge(atMinISRDesc, boolean(st.AtMinISR), t.Name, part)
+				underMinISR += int(boolean(st.UnderMinISR))
+				atMinISR += int(boolean(st.AtMinISR))
 			}
-			gauge(singleInSyncDesc, boolean(risk.SingleInSyncReplica(p)), t.Name, part)
+			single := risk.SingleInSyncReplica(p)
+			gauge(singleInSyncDesc, boolean(single), t.Name, part)
+			singleInSync += int(boolean(single))
 		}
+		if cfg.Known {
+			gauge(topicUnderMinISRDesc, float64(underMinISR), t.Name)
+			gauge(topicAtMinISRDesc, float64(atMinISR), t.Name)
+		}
+		gauge(topicSingleInSyncDesc, float64(singleInSync), t.Name)
 		findings := risk.TopicFindings(t, cfg, racks, c.policy.Topic(t.Name))
 		for _, f := range findings {
 			gauge(topicRiskDesc, 1, t.Name, f)

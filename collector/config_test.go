@@ -194,6 +194,19 @@ kafka_topic_retention_seconds{topic="test-scratch"} 3600
 # TYPE kafka_topic_unclean_leader_election_enabled gauge
 kafka_topic_unclean_leader_election_enabled{topic="orders"} 0
 kafka_topic_unclean_leader_election_enabled{topic="test-scratch"} 0
+# HELP kafka_topic_at_min_isr_partitions Number of the topic's partitions with exactly min.insync.replicas in-sync replicas: one more failure stops acks=all writes, from the last poll.
+# TYPE kafka_topic_at_min_isr_partitions gauge
+kafka_topic_at_min_isr_partitions{topic="orders"} 1
+kafka_topic_at_min_isr_partitions{topic="test-scratch"} 1
+# HELP kafka_topic_single_in_sync_replica_partitions Number of the topic's partitions with exactly one in-sync replica: losing that broker loses acknowledged messages, from the last poll.
+# TYPE kafka_topic_single_in_sync_replica_partitions gauge
+kafka_topic_single_in_sync_replica_partitions{topic="orders"} 1
+kafka_topic_single_in_sync_replica_partitions{topic="secret"} 0
+kafka_topic_single_in_sync_replica_partitions{topic="test-scratch"} 0
+# HELP kafka_topic_under_min_isr_partitions Number of the topic's partitions with fewer in-sync replicas than min.insync.replicas: acks=all writes to them fail, from the last poll.
+# TYPE kafka_topic_under_min_isr_partitions gauge
+kafka_topic_under_min_isr_partitions{topic="orders"} 1
+kafka_topic_under_min_isr_partitions{topic="test-scratch"} 0
 `
 	if err := testutil.CollectAndCompare(c, strings.NewReader(want), topicMetricNames...); err != nil {
 		t.Fatal(err)
@@ -205,6 +218,8 @@ var topicMetricNames = []string{
 	"kafka_topic_min_insync_replicas", "kafka_topic_partition_at_min_isr", "kafka_topic_partition_single_in_sync_replica",
 	"kafka_topic_partition_under_min_isr", "kafka_topic_replication_factor", "kafka_topic_retention_bytes",
 	"kafka_topic_retention_seconds", "kafka_topic_unclean_leader_election_enabled",
+	"kafka_topic_under_min_isr_partitions", "kafka_topic_at_min_isr_partitions",
+	"kafka_topic_single_in_sync_replica_partitions",
 }
 
 // Before the first configuration read, only what the metadata tells is
@@ -235,6 +250,11 @@ kafka_topic_partition_single_in_sync_replica{partition="1",topic="orders"} 1
 kafka_topic_replication_factor{topic="orders"} 3
 kafka_topic_replication_factor{topic="secret"} 2
 kafka_topic_replication_factor{topic="test-scratch"} 1
+# HELP kafka_topic_single_in_sync_replica_partitions Number of the topic's partitions with exactly one in-sync replica: losing that broker loses acknowledged messages, from the last poll.
+# TYPE kafka_topic_single_in_sync_replica_partitions gauge
+kafka_topic_single_in_sync_replica_partitions{topic="orders"} 1
+kafka_topic_single_in_sync_replica_partitions{topic="secret"} 0
+kafka_topic_single_in_sync_replica_partitions{topic="test-scratch"} 0
 `
 	if err := testutil.CollectAndCompare(c, strings.NewReader(want)); err != nil {
 		t.Fatal(err)

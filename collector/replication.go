@@ -40,6 +40,13 @@ var (
 		"Latest offset (high watermark) of the partition"+fromLastPoll, partitionLabels, nil)
 	oldestOffsetDesc = prometheus.NewDesc("kafka_topic_partition_oldest_offset",
 		"Oldest offset (log start) of the partition"+fromLastPoll, partitionLabels, nil)
+
+	topicUnderReplicatedDesc = prometheus.NewDesc("kafka_topic_under_replicated_partitions",
+		"Number of the topic's partitions with fewer in-sync replicas than assigned replicas"+fromLastPoll, []string{"topic"}, nil)
+	topicOfflineDesc = prometheus.NewDesc("kafka_topic_offline_partitions",
+		"Number of the topic's partitions without a live leader (neither writable nor readable)"+fromLastPoll, []string{"topic"}, nil)
+	topicMessagesInDesc = prometheus.NewDesc("kafka_topic_messages_in_total",
+		"Sum of the latest offsets (high watermarks) of the topic's partitions: messages appended since the topic was created; rate() is the produce rate in messages per second. Absent while an offset is unknown"+fromLastPoll, []string{"topic"}, nil)
 )
 
 // Replication renders brokers and per-partition replication health.
@@ -56,7 +63,8 @@ func NewReplication(source SnapshotSource) *Replication {
 func (c *Replication) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{brokersDesc, brokerInfoDesc, brokerUpDesc, brokerOutOfSyncDesc,
 		topicPartitionsDesc, leaderDesc, replicasDesc, inSyncDesc, preferredDesc, underReplicatedDesc,
-		offlineDesc, offlineReplicasDesc, currentOffsetDesc, oldestOffsetDesc} {
+		offlineDesc, offlineReplicasDesc, currentOffsetDesc, oldestOffsetDesc,
+		topicUnderReplicatedDesc, topicOfflineDesc, topicMessagesInDesc} {
 		ch <- d
 	}
 }
@@ -85,6 +93,8 @@ func (c *Replication) Collect(ch chan<- prometheus.Metric) {
 	for ti := range s.Topics {
 		t := &s.Topics[ti]
 		gauge(topicPartitionsDesc, float64(len(t.Partitions)), t.Name)
+		underReplicated, offline := 0, 0
+		messagesIn, offsetsKnown := int64(0), true
 		for pi := range t.Partitions {
 			p := &t.Partitions[pi]
 			h := risk.Partition(p, live)
@@ -99,7 +109,21 @@ func (c *Replication) Collect(ch chan<- prometheus.Metric) {
 			if p.Offsets.Known {
 				gauge(currentOffsetDesc, float64(p.Offsets.Latest), t.Name, part)
 				gauge(oldestOffsetDesc, float64(p.Offsets.Oldest), t.Name, part)
+				messagesIn += p.Offsets.Latest
+			} else {
+				offsetsKnown = false
 			}
+			if h.UnderReplicated {
+				underReplicated++
+			}
+			if h.Offline {
+				offline++
+			}
+		}
+		gauge(topicUnderReplicatedDesc, float64(underReplicated), t.Name)
+		gauge(topicOfflineDesc, float64(offline), t.Name)
+		if offsetsKnown {
+			ch <- prometheus.MustNewConstMetric(topicMessagesInDesc, prometheus.CounterValue, float64(messagesIn), t.Name)
 		}
 	}
 }
