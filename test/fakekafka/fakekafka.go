@@ -37,12 +37,25 @@ type Options struct {
 	Groups, TopicsPerGroup int
 	// MinInsyncReplicas is set on every topic (0 leaves kfake's default, 1).
 	MinInsyncReplicas int
+	// LiveGroups is the number of groups with one running member each
+	// (franz-go consumers of the first topic, "live-NNNNN"), so that
+	// DescribeGroups / ConsumerGroupDescribe have groups to describe.
+	LiveGroups int
 }
 
 // Cluster is a running synthetic cluster.
 type Cluster struct {
 	*kfake.Cluster
-	latency atomic.Int64 // nanoseconds added before every response
+	latency   atomic.Int64 // nanoseconds added before every response
+	consumers []*kgo.Client
+}
+
+// Close stops the live groups' consumers and the cluster.
+func (c *Cluster) Close() {
+	for _, cl := range c.consumers {
+		cl.Close()
+	}
+	c.Cluster.Close()
 }
 
 // TopicName is the name of the i-th topic.
@@ -69,7 +82,11 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 	}
 	c.Cluster = kc
 	if err := c.seed(ctx, o); err != nil {
-		kc.Close()
+		c.Close()
+		return nil, err
+	}
+	if err := c.startLiveGroups(ctx, o.LiveGroups); err != nil {
+		c.Close()
 		return nil, err
 	}
 	return c, nil
@@ -137,6 +154,34 @@ func (c *Cluster) seed(ctx context.Context, o Options) error {
 					return fmt.Errorf("commit for %s on %s/%d: error code %d", req.Group, t.Topic, p.Partition, p.ErrorCode)
 				}
 			}
+		}
+	}
+	return nil
+}
+
+// startLiveGroups starts one consumer per live group and waits until each
+// group is stable.
+func (c *Cluster) startLiveGroups(ctx context.Context, n int) error {
+	for i := range n {
+		group := fmt.Sprintf("live-%05d", i)
+		cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...), kgo.ConsumerGroup(group), kgo.ConsumeTopics(TopicName(0)))
+		if err != nil {
+			return err
+		}
+		c.consumers = append(c.consumers, cl)
+		go func() {
+			for {
+				fs := cl.PollFetches(context.Background())
+				if fs.IsClientClosed() {
+					return
+				}
+			}
+		}()
+		wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		_, err = c.WaitGroupStable(wctx, group, 1)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("live group %s: %w", group, err)
 		}
 	}
 	return nil

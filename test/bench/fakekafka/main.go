@@ -28,6 +28,7 @@ func main() {
 	flag.IntVar(&o.Groups, "groups", 200, "consumer groups")
 	flag.IntVar(&o.TopicsPerGroup, "group-topics", 2, "topics each group committed offsets on (all partitions)")
 	flag.IntVar(&o.MinInsyncReplicas, "min-insync-replicas", 2, "min.insync.replicas of every topic")
+	flag.IntVar(&o.LiveGroups, "live-groups", 2, "groups with a running member (on the first topic)")
 	latency := flag.Duration("latency", 0, "delay added to every response once seeded")
 	flag.Parse()
 
