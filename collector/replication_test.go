@@ -42,7 +42,7 @@ func testSnapshot() *snapshot.Snapshot {
 }
 
 func TestReplicationGolden(t *testing.T) {
-	c := NewReplication(SnapshotFunc(testSnapshot))
+	c := NewReplication(SnapshotFunc(testSnapshot), PartitionSeriesAll)
 	want := `
 # HELP kafka_broker_info Information about a live broker (always 1), from the last poll.
 # TYPE kafka_broker_info gauge
@@ -133,7 +133,7 @@ func TestReplicationRendersNothingWithoutMetadata(t *testing.T) {
 		}},
 	} {
 		t.Run(name, func(t *testing.T) {
-			c := NewReplication(SnapshotFunc(func() *snapshot.Snapshot { return s }))
+			c := NewReplication(SnapshotFunc(func() *snapshot.Snapshot { return s }), PartitionSeriesAll)
 			if n := testutil.CollectAndCount(c); n != 0 {
 				t.Fatalf("rendered %d series from a poll that did not read the cluster, want 0", n)
 			}

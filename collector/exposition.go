@@ -1,0 +1,275 @@
+package collector
+
+import (
+	"bytes"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Rendered is one poll's exposition, immutable once published: the
+// poll-derived families gzipped in the Prometheus text format 0.0.4 and in
+// OpenMetrics 1.0 (without the final "# EOF", which the HTTP handler adds
+// after the exporter's own metrics).
+type Rendered struct {
+	// TextGzip and OpenMetricsGzip are single gzip members.
+	TextGzip, OpenMetricsGzip []byte
+	// TextBytes and OpenMetricsBytes are the uncompressed sizes.
+	TextBytes, OpenMetricsBytes int
+	// Series is the number of samples.
+	Series int
+	// Duration is how long rendering and compressing took.
+	Duration time.Duration
+}
+
+// Exposition renders the poll-derived collectors once per poll into cached,
+// gzipped exposition bytes that every scrape serves as they are: a scrape
+// costs a few writes whatever the number of series, and concurrent scrapes
+// share the same bytes. The same collectors stay prometheus.Collectors
+// (golden tests, the protobuf path), and a test checks that both paths give
+// the same metrics.
+//
+// Render is called from one goroutine (the poller's); Current from any.
+type Exposition struct {
+	renderers []renderer
+	// order is every family, sorted by name as client_golang's Gather sorts.
+	order   []*family
+	index   map[*family]int
+	headers [2][][]byte // [text, openmetrics] HELP and TYPE lines per family index
+	text    textWriter
+	zw      [2]*gzip.Writer
+	current atomic.Pointer[Rendered]
+}
+
+// NewExposition returns the cache for collectors, which must be the
+// collectors of this package that render from snapshots (Replication,
+// Config, Events, Consumer).
+func NewExposition(collectors ...prometheus.Collector) (*Exposition, error) {
+	e := &Exposition{index: map[*family]int{}}
+	names := map[string]bool{}
+	for _, c := range collectors {
+		r, ok := c.(renderer)
+		if !ok {
+			return nil, fmt.Errorf("collector %T cannot be rendered once per poll", c)
+		}
+		e.renderers = append(e.renderers, r)
+		for _, f := range r.families() {
+			if names[f.name] {
+				return nil, fmt.Errorf("metric family %s rendered twice", f.name)
+			}
+			names[f.name] = true
+			e.order = append(e.order, f)
+		}
+	}
+	sort.Slice(e.order, func(i, j int) bool { return e.order[i].name < e.order[j].name })
+	for i, f := range e.order {
+		e.index[f] = i
+		e.headers[0] = append(e.headers[0], header(f, false))
+		e.headers[1] = append(e.headers[1], header(f, true))
+	}
+	e.text.index = e.index
+	e.text.bodies = make([][]byte, len(e.order))
+	for i := range e.zw {
+		zw, err := gzip.NewWriterLevel(nil, gzip.BestSpeed)
+		if err != nil {
+			return nil, err
+		}
+		e.zw[i] = zw
+	}
+	return e, nil
+}
+
+// FamilyNames lists the names of the families the cache renders.
+func (e *Exposition) FamilyNames() []string {
+	names := make([]string, len(e.order))
+	for i, f := range e.order {
+		names[i] = f.name
+	}
+	return names
+}
+
+// Current returns the last rendering, nil before the first one.
+func (e *Exposition) Current() *Rendered { return e.current.Load() }
+
+// Render renders the collectors now and publishes the result.
+func (e *Exposition) Render() *Rendered {
+	start := time.Now()
+	e.text.reset()
+	for _, r := range e.renderers {
+		r.render(&e.text)
+	}
+	prev := e.current.Load()
+	out := &Rendered{Series: e.text.series}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		out.OpenMetricsGzip, out.OpenMetricsBytes = e.compress(1, prev)
+	}()
+	out.TextGzip, out.TextBytes = e.compress(0, prev)
+	wg.Wait()
+	out.Duration = time.Since(start)
+	e.current.Store(out)
+	return out
+}
+
+// compress writes every non-empty family, header then samples, into one
+// gzip member. format is 0 for text, 1 for OpenMetrics.
+func (e *Exposition) compress(format int, prev *Rendered) ([]byte, int) {
+	var buf bytes.Buffer
+	if prev != nil {
+		last := prev.TextGzip
+		if format == 1 {
+			last = prev.OpenMetricsGzip
+		}
+		buf.Grow(len(last) + len(last)/8)
+	}
+	zw := e.zw[format]
+	zw.Reset(&buf)
+	size := 0
+	for i, body := range e.text.bodies {
+		if len(body) == 0 {
+			continue
+		}
+		h := e.headers[format][i]
+		_, _ = zw.Write(h)
+		_, _ = zw.Write(body)
+		size += len(h) + len(body)
+	}
+	_ = zw.Close()
+	return buf.Bytes(), size
+}
+
+// header is a family's HELP and TYPE lines. OpenMetrics names a counter
+// family without its _total suffix and escapes double quotes in HELP.
+func header(f *family, openMetrics bool) []byte {
+	name, typ := f.name, "gauge"
+	if f.counter {
+		typ = "counter"
+		if openMetrics {
+			name = strings.TrimSuffix(name, "_total")
+		}
+	}
+	help := strings.NewReplacer(`\`, `\\`, "\n", `\n`).Replace(f.help)
+	if openMetrics {
+		help = strings.NewReplacer(`\`, `\\`, "\n", `\n`, `"`, `\"`).Replace(f.help)
+	}
+	return fmt.Appendf(nil, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, typ)
+}
+
+// textWriter appends samples as text lines to one buffer per family; the
+// lines are the same in the text format and in OpenMetrics. Its buffers are
+// reused from one rendering to the next.
+type textWriter struct {
+	index  map[*family]int
+	bodies [][]byte
+	series int
+}
+
+func (w *textWriter) reset() {
+	for i := range w.bodies {
+		w.bodies[i] = w.bodies[i][:0]
+	}
+	w.series = 0
+}
+
+func (w *textWriter) sample(f *family, v float64, labelValues ...string) {
+	i, ok := w.index[f]
+	if !ok {
+		panic("family " + f.name + " not registered with the exposition")
+	}
+	if len(labelValues) != len(f.labels) {
+		panic(fmt.Sprintf("family %s: %d label values for %d labels", f.name, len(labelValues), len(f.labels)))
+	}
+	b := append(w.bodies[i], f.name...)
+	if len(f.labels) > 0 {
+		b = append(b, '{')
+		for n, li := range f.labelOrder {
+			if n > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, f.labels[li]...)
+			b = append(b, '=', '"')
+			b = appendLabelValue(b, labelValues[li])
+			b = append(b, '"')
+		}
+		b = append(b, '}')
+	}
+	b = append(b, ' ')
+	b = strconv.AppendFloat(b, v, 'g', -1, 64)
+	b = append(b, '\n')
+	w.bodies[i] = b
+	w.series++
+}
+
+// appendLabelValue escapes a label value as both formats want: backslash,
+// double quote and newline; invalid UTF-8 becomes U+FFFD.
+func appendLabelValue(b []byte, v string) []byte {
+	if !utf8.ValidString(v) {
+		v = strings.ToValidUTF8(v, "\uFFFD")
+	}
+	if !strings.ContainsAny(v, "\\\"\n") {
+		return append(b, v...)
+	}
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; c {
+		case '\\':
+			b = append(b, '\\', '\\')
+		case '"':
+			b = append(b, '\\', '"')
+		case '\n':
+			b = append(b, '\\', 'n')
+		default:
+			b = append(b, c)
+		}
+	}
+	return b
+}
+
+var (
+	renderDurationDesc = prometheus.NewDesc(selfPrefix+"render_duration_seconds",
+		"How long rendering the last poll's metrics into the cached exposition (text and OpenMetrics, gzipped) took, in seconds; part of the poll duration.", nil, nil)
+	renderedSeriesDesc = prometheus.NewDesc(selfPrefix+"rendered_series",
+		"Number of series rendered from the last poll (all series but the exporter's own).", nil, nil)
+	expositionBytesDesc = prometheus.NewDesc(selfPrefix+"exposition_bytes",
+		"Size in bytes of the cached exposition of the last poll, by format (text, openmetrics) and encoding (identity, gzip).", []string{"format", "encoding"}, nil)
+)
+
+// ExpositionStats renders the exposition cache's size and render time into
+// the exporter's own registry.
+type ExpositionStats struct{ e *Exposition }
+
+// NewExpositionStats returns the collector of e's statistics.
+func NewExpositionStats(e *Exposition) *ExpositionStats { return &ExpositionStats{e: e} }
+
+// Describe implements prometheus.Collector.
+func (c *ExpositionStats) Describe(ch chan<- *prometheus.Desc) {
+	ch <- renderDurationDesc
+	ch <- renderedSeriesDesc
+	ch <- expositionBytesDesc
+}
+
+// Collect implements prometheus.Collector.
+func (c *ExpositionStats) Collect(ch chan<- prometheus.Metric) {
+	r := c.e.Current()
+	if r == nil {
+		return
+	}
+	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+	}
+	gauge(renderDurationDesc, r.Duration.Seconds())
+	gauge(renderedSeriesDesc, float64(r.Series))
+	gauge(expositionBytesDesc, float64(r.TextBytes), "text", "identity")
+	gauge(expositionBytesDesc, float64(len(r.TextGzip)), "text", "gzip")
+	gauge(expositionBytesDesc, float64(r.OpenMetricsBytes), "openmetrics", "identity")
+	gauge(expositionBytesDesc, float64(len(r.OpenMetricsGzip)), "openmetrics", "gzip")
+}
