@@ -17,29 +17,38 @@ func canaryQuantile(q, metric string) string {
 func Canary() *Dashboard {
 	l := &layout{}
 	l.row("Does the cluster keep what it acknowledges?")
+	down := alert("KafkaCanaryDown")
 	l.add(4, 5, valueText(stat("Canary up",
 		"1 when the canary topic is usable and the canary produces and consumes. While it is DOWN the canary "+
-			"proves nothing: a loss would go unseen.",
-		"none", below(red, 1), query(sel("kafka_canary_up"), "{{instance}}")), map[string]string{"0": "DOWN", "1": "UP"}))
-	l.add(5, 5, stat("Lost",
+			"proves nothing: a loss would go unseen. "+down.Sentence(),
+		"none", down.Steps(), query(sel("kafka_canary_up"), "{{instance}}")), map[string]string{"0": "DOWN", "1": "UP"}))
+	lost := alert("KafkaCanaryMessagesLost")
+	l.add(4, 5, stat("Lost",
 		"Canary messages acknowledged by the cluster (acks=all) but never read back within --canary.loss-timeout, in "+
-			"the time range: acknowledged messages the cluster lost. Any is an incident.",
-		"none", above(red, 1), query(perTarget("increase("+sel("kafka_canary_messages_lost_total")+"[$__range])"), "{{instance}}")))
-	l.add(5, 5, stat("Duplicated",
+			"the time range: acknowledged messages the cluster lost. Any is an incident. "+lost.Sentence(),
+		"none", lost.Steps(), query(perTarget("increase("+sel("kafka_canary_messages_lost_total")+"[$__range])"), "{{instance}}")))
+	l.add(4, 5, stat("Duplicated",
 		"Canary messages read back more than once in the time range: producer retries without idempotence or "+
 			"consumer replays. Not loss, but the same failures (leader changes, timeouts) cause both.",
 		"none", above(orange, 1), query(perTarget("increase("+sel("kafka_canary_messages_duplicated_total")+"[$__range])"), "{{instance}}")))
-	l.add(5, 5, stat("Out of order",
+	l.add(4, 5, stat("Out of order",
 		"Canary messages read back out of their produce order within a partition in the time range: retries "+
 			"reordered writes, the sign of a leader change under load. Not loss by itself, but the same retries are "+
 			"when producers without idempotence lose or duplicate messages.",
 		"none", above(orange, 1), query(perTarget("increase("+sel("kafka_canary_messages_out_of_order_total")+"[$__range])"), "{{instance}}")))
-	l.add(5, 5, stat("Since last message read",
+	l.add(4, 5, stat("Since last message read",
 		"Time since the canary last read back one of its messages, on its slowest partition. Growing while the "+
 			"canary sends means its messages are not coming back: they are delayed, or lost once "+
 			"--canary.loss-timeout passes.",
 		"s", noSteps(),
 		query("max by (job, instance) (time() - "+sel("kafka_canary_last_received_timestamp_seconds")+")", "{{instance}}")))
+
+	l.add(4, 5, stat("Canary topic findings",
+		"Problems of the canary topic itself (replication factor below 3, min.insync.replicas below 2, unclean "+
+			"election enabled, replicas not spread over racks, a broker leading none of its partitions, cannot "+
+			"create, describe or repair it): a canary on an unsafe topic can lose messages that real topics keep, "+
+			"or miss brokers that lose them.",
+		"none", above(orange, 1), query(perTarget(sel("kafka_canary_topic_finding")), "{{instance}}")))
 
 	l.row("Flow and errors")
 	l.add(12, 8, minZero(timeseries("Canary messages",
@@ -57,6 +66,20 @@ func Canary() *Dashboard {
 		"cps", noSteps(),
 		query("sum by (job, instance, error) (rate("+sel("kafka_canary_produce_errors_total")+"[$__rate_interval]))",
 			"{{error}} {{instance}}"))))
+	failing := alert("KafkaCanaryProduceFailing")
+	l.add(12, 8, minZero(timeseries("Produce failure ratio",
+		"Share of canary messages whose write failed after the producer's retries. Producers of real data with "+
+			"acks=all fail the same way and drop messages once their retries run out. "+failing.Sentence(),
+		"percentunit", failing.Steps(),
+		query(perTarget("rate("+sel("kafka_canary_produce_errors_total")+"[$__rate_interval])")+" / "+
+			canaryRate("kafka_canary_messages_sent_total"), "{{instance}}"))))
+	notReceiving := alert("KafkaCanaryNotReceiving")
+	l.add(12, 8, minZero(timeseries("Read back in 5 minutes per partition",
+		"Canary messages read back per partition of the canary topic in the last 5 minutes (the alert's window). "+
+			"0 on a partition whose messages are acknowledged means delivery from it is broken: consumers of its "+
+			"leader are stuck and the canary cannot tell loss from delay. "+notReceiving.Sentence(),
+		"short", notReceiving.Steps(),
+		query("increase("+sel("kafka_canary_messages_received_total")+"[5m])", "partition {{partition}} {{instance}}"))))
 	l.add(12, 8, minZero(timeseries("Produce latency",
 		"Time from send to acknowledgement (acks=all) of canary messages, 50th and 99th percentile. Rising latency "+
 			"means replicas are slow to follow: the ISR is about to shrink and producers about to time out and drop messages.",

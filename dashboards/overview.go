@@ -71,10 +71,12 @@ func Overview() *Dashboard {
 			"topics: they are gone for that group. "+retention.Sentence(),
 		"none", retention.Steps(),
 		query(perTarget("increase("+sel("kafka_consumergroup_retention_lost_messages_total")+"[$__range])"), "{{instance}}")))
+	canaryLost := alert("KafkaCanaryMessagesLost")
 	l.add(5, 5, stat("Canary lost messages",
 		"Messages the exporter's canary produced and had acknowledged (acks=all) but never read back within "+
-			"--canary.loss-timeout, in the time range: end-to-end proof of loss on this cluster. Needs --canary.enable.",
-		"none", above(red, 1),
+			"--canary.loss-timeout, in the time range: end-to-end proof of loss on this cluster. Needs --canary.enable. "+
+			canaryLost.Sentence(),
+		"none", canaryLost.Steps(),
 		query(perTarget("increase("+sel("kafka_canary_messages_lost_total")+"[$__range])"), "{{instance}}")))
 	l.add(5, 5, stat("Cluster-wide loss-risk findings",
 		"Cluster-wide settings that make loss possible (internal topics' replication, broker defaults, brokers that "+
