@@ -186,6 +186,10 @@ func TestDatasourceIsTheVariable(t *testing.T) {
 	}
 }
 
+// grafanaUnits are the Grafana unit ids the dashboards may use (a typo
+// would render as a literal suffix).
+var grafanaUnits = map[string]bool{"none": true, "short": true, "s": true, "cps": true, "bytes": true, "percentunit": true}
+
 // lossWords: a panel's description must say what it means for message loss.
 var lossWords = regexp.MustCompile(`(?i)\b(lose|loses|losing|lost|loss|losses|drop(ped|s)?|delete[sd]?|vanish(ed)?|gone|blind|acknowledged|copies|copy|unread|retention|fail(s|ed|ing)?)\b`)
 
@@ -208,8 +212,17 @@ func TestEveryPanelHasUnitAndDescription(t *testing.T) {
 			}
 			fc, _ := p["fieldConfig"].(map[string]any)
 			defaults, _ := fc["defaults"].(map[string]any)
-			if u, _ := defaults["unit"].(string); u == "" {
-				t.Errorf("%s: panel %q has no unit", f.name, title)
+			if u, _ := defaults["unit"].(string); !grafanaUnits[u] {
+				t.Errorf("%s: panel %q: unit %q is not one of Grafana's unit ids %v", f.name, title, u, sortedKeys(grafanaUnits))
+			}
+			overrides, _ := fc["overrides"].([]any)
+			for _, o := range overrides {
+				props, _ := o.(map[string]any)["properties"].([]any)
+				for _, pr := range props {
+					if prm := pr.(map[string]any); prm["id"] == "unit" && !grafanaUnits[fmt.Sprint(prm["value"])] {
+						t.Errorf("%s: panel %q: column unit %v is not a Grafana unit id", f.name, title, prm["value"])
+					}
+				}
 			}
 			d, _ := p["description"].(string)
 			if len(d) < 60 || !lossWords.MatchString(d) {

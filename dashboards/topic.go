@@ -8,30 +8,36 @@ func selT(metric string) string { return sel(metric, topicMatcher) }
 func TopicDetail() *Dashboard {
 	l := &layout{}
 	l.row("Partition states now")
-	l.add(4, 5, stat("Loss-risk score",
+	l.add(3, 5, stat("Loss-risk score",
 		"0-100: 0 meets the policy and is fully in sync, 100 has an offline partition, 40 and more a partition "+
 			"under min.insync.replicas; configuration findings add up (docs/risks.md). The higher, the closer the "+
 			"topic is to losing messages.",
 		"none", above(yellow, 1, orange, 20, red, 40), query(selT("kafka_topic_loss_risk_score"), "{{topic}}")))
-	l.add(4, 5, stat("Partitions",
+	l.add(3, 5, stat("Partitions",
 		"Number of partitions of the topic: the denominator of the state panels. Each partition is a log of its own that can lose messages on its own.",
 		"none", noSteps(), query(selT("kafka_topic_partitions"), "{{topic}}")))
 	offline := alert("KafkaPartitionOffline")
-	l.add(4, 5, stat("Offline",
+	l.add(3, 5, stat("Offline",
 		"Partitions without a live leader: no writes, no reads; bringing back a stale replica loses acknowledged "+
 			"messages. "+offline.Sentence(),
 		"none", offline.Steps(), query(selT("kafka_topic_offline_partitions"), "{{topic}}")))
 	underMin := alert("KafkaPartitionUnderMinISR")
-	l.add(4, 5, stat("Under min ISR",
+	l.add(3, 5, stat("Under min ISR",
 		"Partitions with fewer in-sync replicas than min.insync.replicas: acks=all writes fail with "+
 			"NOT_ENOUGH_REPLICAS and producers drop messages when their retries run out. "+underMin.Sentence(),
 		"none", underMin.Steps(), query(selT("kafka_topic_under_min_isr_partitions"), "{{topic}}")))
+	atMin := alert("KafkaPartitionAtMinISR")
+	l.add(3, 5, stat("At min ISR",
+		"Partitions with exactly min.insync.replicas in-sync replicas: one more replica out of sync stops acks=all "+
+			"writes and producers drop messages when their retries run out. Always counts healthy partitions when the "+
+			"replication factor equals min.insync.replicas. "+atMin.Sentence(),
+		"none", atMin.Steps(), query(selT("kafka_topic_at_min_isr_partitions"), "{{topic}}")))
 	single := alert("KafkaPartitionSingleInSyncReplica")
-	l.add(4, 5, stat("Single in-sync replica",
+	l.add(3, 5, stat("Single in-sync replica",
 		"Partitions whose messages exist on one disk only: losing that broker or disk loses them. "+single.Sentence(),
 		"none", single.Steps(), query(selT("kafka_topic_single_in_sync_replica_partitions"), "{{topic}}")))
 	urp := alert("KafkaPartitionUnderReplicated")
-	l.add(4, 5, stat("Under-replicated",
+	l.add(3, 5, stat("Under-replicated",
 		"Partitions with fewer in-sync than assigned replicas: new messages have fewer copies than planned. "+
 			urp.Sentence(),
 		"none", urp.Steps(), query(selT("kafka_topic_under_replicated_partitions"), "{{topic}}")))
