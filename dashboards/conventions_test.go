@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"strings"
@@ -403,4 +405,36 @@ func hasSteps(p map[string]any, want []Step) bool {
 func stepsString(steps []Step) string {
 	data, _ := json.Marshal(steps)
 	return string(data)
+}
+
+// TestPanelsDocumented: docs/dashboards.md has a section per dashboard
+// (a "## " heading with its title) that names every panel.
+func TestPanelsDocumented(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "docs", "dashboards.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(data)
+	for _, f := range loadJSON(t) {
+		title, _ := f.m["title"].(string)
+		section := ""
+		for _, part := range strings.Split(doc, "\n## ")[1:] {
+			heading, _, _ := strings.Cut(part, "\n")
+			if strings.HasSuffix(heading, ": "+title) {
+				section = part
+			}
+		}
+		if section == "" {
+			t.Errorf("docs/dashboards.md has no section \"## ...: %s\"", title)
+			continue
+		}
+		if !strings.Contains(doc, "`"+f.name+"`") {
+			t.Errorf("docs/dashboards.md does not list %s", f.name)
+		}
+		for _, p := range panelsOf(f.m) {
+			if pt, _ := p["title"].(string); p["type"] != "row" && !strings.Contains(section, pt) {
+				t.Errorf("docs/dashboards.md, section %s, does not say what panel %q answers", title, pt)
+			}
+		}
+	}
 }
