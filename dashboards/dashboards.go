@@ -55,7 +55,7 @@ func newDashboard(uid, file, title, description string, l *layout, extra ...Vari
 			"iconColor":  "rgba(0, 211, 255, 1)",
 			"name":       "Annotations & Alerts",
 			"type":       "dashboard",
-		}}},
+		}, firingAlertsAnnotation()}},
 		Description:  description,
 		Editable:     true,
 		GraphTooltip: 1,
@@ -73,6 +73,26 @@ func newDashboard(uid, file, title, description string, l *layout, extra ...Vari
 		UID:           uid,
 		Version:       1,
 		FileName:      file,
+	}
+}
+
+// firingAlertsAnnotation marks, on every time series panel, when the
+// project's alerts (alerts/*.yml, all named Kafka*) fired for the selected
+// targets: "since when" at a glance. It needs the rules loaded in the
+// Prometheus the datasource points at; without them it shows nothing.
+func firingAlertsAnnotation() map[string]any {
+	return map[string]any{
+		"datasource":      promDatasource,
+		"enable":          true,
+		"expr":            `ALERTS{alertstate="firing", alertname=~"Kafka.*", ` + targetMatchers + `}`,
+		"hide":            false,
+		"iconColor":       "red",
+		"name":            "Kafka loss alerts firing",
+		"step":            "1m",
+		"tagKeys":         "alertname,severity",
+		"textFormat":      "{{alertname}} {{topic}}{{consumergroup}}{{id}} on {{instance}}",
+		"titleFormat":     "{{alertname}}",
+		"useValueForTime": false,
 	}
 }
 

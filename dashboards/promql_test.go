@@ -65,8 +65,9 @@ func TestQueriesParse(t *testing.T) {
 	t.Logf("%d queries parse: %s", len(rules), strings.TrimSpace(string(out)))
 }
 
-// prometheusSeries are series Prometheus writes itself for each target.
-var prometheusSeries = map[string]bool{"up": true}
+// prometheusSeries are series Prometheus writes itself: up for each target,
+// ALERTS for the alerting rules of alerts/.
+var prometheusSeries = map[string]bool{"up": true, "ALERTS": true}
 
 // histogramSuffix is what Prometheus adds to a histogram's documented name.
 var histogramSuffix = regexp.MustCompile(`_(bucket|count|sum)$`)

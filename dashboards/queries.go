@@ -24,8 +24,8 @@ func (q Query) String() string { return fmt.Sprintf("%s: %s %s", q.File, q.Panel
 var labelValues = regexp.MustCompile(`^label_values\((.*),\s*[a-zA-Z_][a-zA-Z0-9_]*\)$`)
 
 // Queries reads every *.json dashboard of fsys (use Files) as plain JSON and
-// returns its queries: every panel target (rows included) and the selector
-// of every label_values variable.
+// returns its queries: every panel target (rows included), every PromQL
+// annotation, and the selector of every label_values variable.
 func Queries(fsys fs.FS) ([]Query, error) {
 	names, err := fs.Glob(fsys, "*.json")
 	if err != nil {
@@ -39,6 +39,12 @@ func Queries(fsys fs.FS) ([]Query, error) {
 			return nil, err
 		}
 		var d struct {
+			Annotations struct {
+				List []struct {
+					Name string `json:"name"`
+					Expr string `json:"expr"`
+				} `json:"list"`
+			} `json:"annotations"`
 			Panels     []jsonPanel `json:"panels"`
 			Templating struct {
 				List []struct {
@@ -60,6 +66,11 @@ func Queries(fsys fs.FS) ([]Query, error) {
 				return nil, fmt.Errorf("%s: variable %s: %q is not label_values(selector, label)", name, v.Name, v.Definition)
 			}
 			out = append(out, Query{File: name, Panel: "variable " + v.Name, Expr: m[1]})
+		}
+		for _, a := range d.Annotations.List {
+			if a.Expr != "" {
+				out = append(out, Query{File: name, Panel: "annotation " + a.Name, Expr: a.Expr})
+			}
 		}
 		for _, p := range flatten(d.Panels) {
 			for _, t := range p.Targets {

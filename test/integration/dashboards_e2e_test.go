@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
@@ -80,7 +81,8 @@ func dashboardValues(job string) map[string]string {
 
 // A real Prometheus scrapes exporters (one per dashboardArgSets entry) on
 // the real test Kafka in a scenario that gives every panel something to
-// show: a topic with loss-risk findings, a stopped node (offline, under and
+// show (with the project's alert rules loaded, so that alerts fire for the
+// annotations): a topic with loss-risk findings, a stopped node (offline, under and
 // at min ISR, under-replicated and single-in-sync-replica partitions, a
 // broker down), a lagging consumer group without members on a
 // time-retention topic and a live group with members, and the canary on a
@@ -215,13 +217,32 @@ func TestDashboardsEndToEnd(t *testing.T) {
 }
 
 // startPrometheusJobs runs Prometheus on a free port scraping each exporter
-// URL of targets every second as its own job (no rules). It stops with the
-// test.
+// URL of targets every second as its own job, with the project's rules
+// (for: shortened to e2eFor, so the dashboards' firing-alerts annotation has
+// something to show). It stops with the test.
 func startPrometheusJobs(t *testing.T, binary string, targets map[string]string) *promServer {
 	t.Helper()
 	dir := t.TempDir()
+	rulesDir := filepath.Join(dir, "rules")
+	if err := os.Mkdir(rulesDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	names, err := fs.Glob(alerts.Files, "*.yml")
+	if err != nil || len(names) == 0 {
+		t.Fatalf("rule files: %v %v", names, err)
+	}
+	for _, name := range names {
+		data, err := fs.ReadFile(alerts.Files, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(rulesDir, name), alerts.ShortenFor(data, e2eFor), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	var config strings.Builder
-	config.WriteString("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\nscrape_configs:\n")
+	config.WriteString("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\n")
+	fmt.Fprintf(&config, "rule_files:\n  - %s/*.yml\nscrape_configs:\n", rulesDir)
 	jobs := make([]string, 0, len(targets))
 	for job := range targets {
 		jobs = append(jobs, job)
