@@ -80,6 +80,9 @@ func panel(kind, title, description, unit string, steps []Step, targets []Target
 	for i := range targets {
 		targets[i].RefID = string(rune('A' + i))
 	}
+	if len(steps) == 0 {
+		steps = noSteps()
+	}
 	return &Panel{
 		Datasource:  promDatasource,
 		Description: description,

@@ -226,6 +226,10 @@ func TestEveryPanelHasUnitAndDescription(t *testing.T) {
 					}
 				}
 			}
+			th, _ := defaults["thresholds"].(map[string]any)
+			if steps, _ := th["steps"].([]any); len(steps) == 0 || steps[0].(map[string]any)["value"] != nil {
+				t.Errorf("%s: panel %q: threshold steps %v, want a list starting with a null (base) value", f.name, title, th["steps"])
+			}
 			d, _ := p["description"].(string)
 			if len(d) < 60 || !lossWords.MatchString(d) {
 				t.Errorf("%s: panel %q: description %q does not say what it means for message loss", f.name, title, d)

@@ -91,7 +91,8 @@ func Overview() *Dashboard {
 			"for its detail. Only topics with a score above 0 are listed: an empty table is an all-clear.",
 		"none", nil, []string{"score", ""}, []string{"job"},
 		tableQuery("topk(20, "+sel("kafka_topic_loss_risk_score")+" > 0)"),
-		tableQuery(sel("kafka_topic_loss_risk")+" == 1"))
+		tableQuery(sel("kafka_topic_loss_risk")+" == 1 and on (job, instance, topic) topk(20, "+
+			sel("kafka_topic_loss_risk_score")+" > 0)"))
 	column(risky, "score", "none", above(yellow, 1, orange, 20, red, 40))
 	l.add(12, 9, linkColumn(risky, "topic", "Topic detail", TopicUID, "topic"))
 	headroomAlert := alert("KafkaConsumerGroupRetentionHeadroomLow")
