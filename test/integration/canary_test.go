@@ -3,12 +3,17 @@ package integration
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/IBM/sarama"
+	"github.com/go-kit/log"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	gometrics "github.com/rcrowley/go-metrics"
 
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/canary"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/test/kafkatest"
@@ -307,4 +312,50 @@ func readCanarySeqs(t *testing.T, c *kafkatest.Cluster, topic string) map[uint64
 		}
 	}
 	return seqs
+}
+
+// The canary run in-process against the real cluster: once its context is
+// cancelled, Run returns promptly and every goroutine it started (producer,
+// consumers, topic checks, sarama's own) is gone.
+func TestCanaryShutdownLeavesNoGoroutine(t *testing.T) {
+	c := kafkatest.Require(t)
+	topic := kafkatest.UniqueTopic("canary-shutdown")
+	t.Cleanup(func() { c.DeleteTopic(t, topic) })
+	// As in the exporter's main: sarama's meters would start go-metrics'
+	// process-wide ticker goroutine, which never ends.
+	nilMetrics := gometrics.UseNilMetrics
+	gometrics.UseNilMetrics = true
+	t.Cleanup(func() { gometrics.UseNilMetrics = nilMetrics })
+	baseline := runtime.NumGoroutine()
+
+	reg := prometheus.NewRegistry()
+	m := canary.NewMetrics(reg)
+	conf := c.SaramaConfig()
+	conf.Net.ReadTimeout = 3 * time.Second
+	k := canary.New(canary.Options{TopicOptions: canary.TopicOptions{Topic: topic}, Interval: 100 * time.Millisecond, LossTimeout: 5 * time.Second,
+		Servers: c.Bootstrap(), Sarama: conf}, m, log.NewNopLogger())
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); k.Run(ctx) }()
+	c.WaitFor(t, canaryWait, "messages read back", func() (bool, string) {
+		v := testutil.ToFloat64(m.Received.WithLabelValues("0"))
+		return v >= 5, fmt.Sprintf("%v received", v)
+	})
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return within 10s of the cancel")
+	}
+	c.WaitFor(t, 10*time.Second, "the canary's goroutines to end", func() (bool, string) {
+		n := runtime.NumGoroutine()
+		if n <= baseline {
+			return true, ""
+		}
+		buf := make([]byte, 1<<16)
+		return false, fmt.Sprintf("%d goroutines, %d before:\n%s", n, baseline, buf[:runtime.Stack(buf, true)])
+	})
+	if v := testutil.ToFloat64(m.Lost.WithLabelValues("0")); v != 0 {
+		t.Errorf("lost %v", v)
+	}
 }
