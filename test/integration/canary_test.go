@@ -23,8 +23,8 @@ import (
 // and a leader election take a few seconds on the test cluster.
 const canaryWait = 60 * time.Second
 
-// sum adds every series of name whose labels include labels.
-func (s *scrape) sum(name string, labels map[string]string) float64 {
+// canarySum adds every series of name whose labels include labels.
+func (s *scrape) canarySum(name string, labels map[string]string) float64 {
 	total := 0.0
 	for _, x := range s.Series(name) {
 		if matches(x.Labels, labels) {
@@ -34,8 +34,8 @@ func (s *scrape) sum(name string, labels map[string]string) float64 {
 	return total
 }
 
-// waitForSum scrapes until the sum of name{labels} satisfies cond.
-func (e *exporter) waitForSum(t *testing.T, timeout time.Duration, name string, labels map[string]string, cond func(float64) bool, what string) float64 {
+// waitForCanarySum scrapes until the sum of name{labels} satisfies cond.
+func (e *exporter) waitForCanarySum(t *testing.T, timeout time.Duration, name string, labels map[string]string, cond func(float64) bool, what string) float64 {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	last := "no scrape yet"
@@ -43,7 +43,7 @@ func (e *exporter) waitForSum(t *testing.T, timeout time.Duration, name string, 
 		s, err := e.scrape()
 		if err != nil {
 			last = err.Error()
-		} else if v := s.sum(name, labels); cond(v) {
+		} else if v := s.canarySum(name, labels); cond(v) {
 			return v
 		} else {
 			last = fmt.Sprintf("sum of %s%v = %v", name, labels, v)
@@ -55,8 +55,8 @@ func (e *exporter) waitForSum(t *testing.T, timeout time.Duration, name string, 
 	}
 }
 
-// perPartition returns name's value per partition label.
-func (s *scrape) perPartition(name string) map[string]float64 {
+// canaryPerPartition returns name's value per partition label.
+func (s *scrape) canaryPerPartition(name string) map[string]float64 {
 	out := map[string]float64{}
 	for _, x := range s.Series(name) {
 		out[x.Labels["partition"]] = x.Value
@@ -64,14 +64,14 @@ func (s *scrape) perPartition(name string) map[string]float64 {
 	return out
 }
 
-// checkNoLoss fails the test when the canary counted a lost, duplicated or
+// checkCanaryNoLoss fails the test when the canary counted a lost, duplicated or
 // out-of-order message.
-func checkNoLoss(t *testing.T, e *exporter, phase string) {
+func checkCanaryNoLoss(t *testing.T, e *exporter, phase string) {
 	t.Helper()
 	s := e.Scrape(t)
 	for _, m := range []string{"kafka_canary_messages_lost_total", "kafka_canary_messages_duplicated_total", "kafka_canary_messages_out_of_order_total"} {
-		if v := s.sum(m, nil); v != 0 {
-			t.Errorf("%s: %s = %v, want 0 (%v)", phase, m, v, s.perPartition(m))
+		if v := s.canarySum(m, nil); v != 0 {
+			t.Errorf("%s: %s = %v, want 0 (%v)", phase, m, v, s.canaryPerPartition(m))
 		}
 	}
 }
@@ -86,8 +86,8 @@ func startCanary(t *testing.T, c *kafkatest.Cluster, topic string, args ...strin
 	return e
 }
 
-// leadersOf returns the leader of each partition of topic.
-func leadersOf(t *testing.T, admin sarama.ClusterAdmin, topic string) map[int32]int32 {
+// canaryLeaders returns the leader of each partition of topic.
+func canaryLeaders(t *testing.T, admin sarama.ClusterAdmin, topic string) map[int32]int32 {
 	t.Helper()
 	md, err := admin.DescribeTopics([]string{topic})
 	if err != nil || len(md) != 1 {
@@ -112,12 +112,12 @@ func TestCanaryNodeFailures(t *testing.T) {
 
 	// The planned layout: one partition per broker, each broker the leader
 	// of one, RF 3, no finding.
-	leaders := leadersOf(t, admin, topic)
+	leaders := canaryLeaders(t, admin, topic)
 	if len(leaders) != 3 {
 		t.Fatalf("canary topic has %d partitions, want one per broker (3)", len(leaders))
 	}
 	s := e.Scrape(t)
-	if v := s.sum("kafka_canary_topic_finding", nil); v != 0 {
+	if v := s.canarySum("kafka_canary_topic_finding", nil); v != 0 {
 		t.Errorf("topic findings on a healthy 3-broker cluster: %v", s.Series("kafka_canary_topic_finding"))
 	}
 
@@ -127,21 +127,21 @@ func TestCanaryNodeFailures(t *testing.T) {
 		e.WaitForValue(t, canaryWait, "kafka_canary_messages_received_total", map[string]string{"partition": strconv.Itoa(int(p))}, atLeast(1), "first message read back")
 	}
 	// 31 s of messages: the first tick's messages came before start.
-	e.waitForSum(t, canaryWait, "kafka_canary_messages_acked_total", nil, atLeast(3*31/interval.Seconds()), "31 s of messages acknowledged")
+	e.waitForCanarySum(t, canaryWait, "kafka_canary_messages_acked_total", nil, atLeast(3*31/interval.Seconds()), "31 s of messages acknowledged")
 	if time.Since(start) < 30*time.Second {
 		t.Fatalf("31 s of messages in %s", time.Since(start))
 	}
 	s = e.Scrape(t)
-	acked, received := s.perPartition("kafka_canary_messages_acked_total"), s.perPartition("kafka_canary_messages_received_total")
+	acked, received := s.canaryPerPartition("kafka_canary_messages_acked_total"), s.canaryPerPartition("kafka_canary_messages_received_total")
 	for p, a := range acked {
 		if received[p] < a-2 {
 			t.Errorf("partition %s: %v acked, only %v read back", p, a, received[p])
 		}
 	}
-	if v := s.sum("kafka_canary_produce_errors_total", nil); v != 0 {
+	if v := s.canarySum("kafka_canary_produce_errors_total", nil); v != 0 {
 		t.Errorf("produce errors with every node up: %v", s.Series("kafka_canary_produce_errors_total"))
 	}
-	checkNoLoss(t, e, "all nodes up")
+	checkCanaryNoLoss(t, e, "all nodes up")
 
 	// 2. Stop the leader of partition 2: its partition gets a new leader
 	// and produce goes on.
@@ -150,7 +150,7 @@ func TestCanaryNodeFailures(t *testing.T) {
 	c.StopNode(t, first)
 	before := e.WaitForValue(t, 5*time.Second, "kafka_canary_messages_acked_total", p2, atLeast(0), "acked")
 	e.WaitForValue(t, canaryWait, "kafka_canary_messages_acked_total", p2, atLeast(before+5), "produce to the stopped leader's partition continues after the election")
-	checkNoLoss(t, e, "one node stopped")
+	checkCanaryNoLoss(t, e, "one node stopped")
 
 	// 3. Stop a second node: one replica left, below min.insync.replicas 2.
 	var second int32
@@ -164,7 +164,7 @@ func TestCanaryNodeFailures(t *testing.T) {
 	deadline := time.Now().Add(canaryWait)
 	for {
 		s := e.Scrape(t)
-		if s.sum("kafka_canary_produce_errors_total", nerLabels[0])+s.sum("kafka_canary_produce_errors_total", nerLabels[1]) > 0 {
+		if s.canarySum("kafka_canary_produce_errors_total", nerLabels[0])+s.canarySum("kafka_canary_produce_errors_total", nerLabels[1]) > 0 {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -172,12 +172,12 @@ func TestCanaryNodeFailures(t *testing.T) {
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
-	checkNoLoss(t, e, "two nodes stopped")
+	checkCanaryNoLoss(t, e, "two nodes stopped")
 
 	// 4. Restart both: every partition is written and read again.
 	c.StartAll(t)
 	s = e.Scrape(t)
-	acked, received = s.perPartition("kafka_canary_messages_acked_total"), s.perPartition("kafka_canary_messages_received_total")
+	acked, received = s.canaryPerPartition("kafka_canary_messages_acked_total"), s.canaryPerPartition("kafka_canary_messages_received_total")
 	for p := range acked {
 		l := map[string]string{"partition": p}
 		e.WaitForValue(t, canaryWait, "kafka_canary_messages_acked_total", l, atLeast(acked[p]+5), "partition "+p+" acknowledged again after the restart")
@@ -185,9 +185,9 @@ func TestCanaryNodeFailures(t *testing.T) {
 	}
 	// A gap left by the failures would be counted within the loss timeout
 	// (10 s): let it pass with messages flowing.
-	got := e.waitForSum(t, canaryWait, "kafka_canary_messages_received_total", nil, atLeast(s.sum("kafka_canary_messages_received_total", nil)+3*12/interval.Seconds()),
+	got := e.waitForCanarySum(t, canaryWait, "kafka_canary_messages_received_total", nil, atLeast(s.canarySum("kafka_canary_messages_received_total", nil)+3*12/interval.Seconds()),
 		"12 s more of messages read back")
-	checkNoLoss(t, e, "after the restart")
+	checkCanaryNoLoss(t, e, "after the restart")
 	t.Logf("read back %v canary messages; produce errors: %v", got, e.Scrape(t).Series("kafka_canary_produce_errors_total"))
 }
 
@@ -229,14 +229,14 @@ func TestCanaryDetectsUncleanElectionLoss(t *testing.T) {
 	})
 	alone := e.WaitForValue(t, 5*time.Second, "kafka_canary_messages_acked_total", pl, atLeast(0), "acked")
 	e.WaitForValue(t, canaryWait, "kafka_canary_messages_acked_total", pl, atLeast(alone+20), "20 messages acknowledged by the leader alone")
-	if v := e.Scrape(t).sum("kafka_canary_produce_errors_total", nil); v != 0 {
+	if v := e.Scrape(t).canarySum("kafka_canary_produce_errors_total", nil); v != 0 {
 		t.Fatalf("%v produce errors before the leader stopped; the test needs every message up to here acknowledged", v)
 	}
 
 	c.StopNode(t, leader)
 	// Once a produce fails, every message before it has its answer: the
 	// acknowledged ones are sequence numbers 0 .. acked-1.
-	e.waitForSum(t, canaryWait, "kafka_canary_produce_errors_total", nil, atLeast(1), "produce fails with the leader down")
+	e.waitForCanarySum(t, canaryWait, "kafka_canary_produce_errors_total", nil, atLeast(1), "produce fails with the leader down")
 	ackedBefore := e.WaitForValue(t, 5*time.Second, "kafka_canary_messages_acked_total", pl, atLeast(0), "acked")
 
 	c.StartNode(t, follower)
@@ -265,7 +265,7 @@ func TestCanaryDetectsUncleanElectionLoss(t *testing.T) {
 	if v, _ := s.Value("kafka_canary_messages_lost_total", pl); v != float64(wantLost) {
 		t.Errorf("kafka_canary_messages_lost_total = %v later, want it to stay %d", v, wantLost)
 	}
-	if v := s.sum("kafka_canary_messages_duplicated_total", nil); v != 0 {
+	if v := s.canarySum("kafka_canary_messages_duplicated_total", nil); v != 0 {
 		t.Errorf("kafka_canary_messages_duplicated_total = %v, want 0", v)
 	}
 }
