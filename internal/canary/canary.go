@@ -69,10 +69,14 @@ func (c *Canary) Run(ctx context.Context) {
 		"loss_timeout", c.opts.LossTimeout)
 	backoff := max(c.opts.Interval, time.Second)
 	for ctx.Err() == nil {
+		began := time.Now()
 		err := c.session(ctx)
 		c.metrics.Up.Set(0)
 		if ctx.Err() != nil {
 			break
+		}
+		if time.Since(began) > 5*time.Minute {
+			backoff = max(c.opts.Interval, time.Second) // it ran well: start the backoff over
 		}
 		level.Warn(c.logger).Log("msg", "canary stopped; retrying", "in", backoff, "err", err)
 		select {
@@ -100,6 +104,9 @@ func (c *Canary) session(ctx context.Context) error {
 		return fmt.Errorf("admin client: %w", err)
 	}
 	defer admin.Close()
+	// The topic checker stops before the admin closes.
+	var checker sync.WaitGroup
+	defer checker.Wait()
 	topics := NewTopicManager(AdminFrom(admin), c.opts.TopicOptions)
 	ts := topics.Ensure()
 	c.setTopicState(ts)
@@ -111,7 +118,7 @@ func (c *Canary) session(ctx context.Context) error {
 		det:      NewDetector(DetectorOptions{LossTimeout: c.opts.LossTimeout, Keep: max(2*c.opts.LossTimeout, 5*time.Minute)}),
 		inFlight: map[int32]int{},
 	}
-	client, err := sarama.NewClient(c.opts.Servers, consumerConfig(c.opts.Sarama))
+	client, err := sarama.NewClient(c.opts.Servers, consumerConfig(c.opts.Sarama, c.opts.Interval))
 	if err != nil {
 		return fmt.Errorf("consumer client: %w", err)
 	}
@@ -143,11 +150,32 @@ func (c *Canary) session(ctx context.Context) error {
 	}
 	start(ts.Partitions)
 
+	// Topic checks run apart, so that a slow admin request never delays
+	// the messages.
+	checks := make(chan TopicState)
+	checker.Add(1)
+	go func() {
+		defer checker.Done()
+		t := time.NewTicker(c.opts.TopicCheckInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			ts := topics.Ensure()
+			select {
+			case checks <- ts:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+
 	var producing []int32
 	tick := time.NewTicker(c.opts.Interval)
 	defer tick.Stop()
-	check := time.NewTicker(c.opts.TopicCheckInterval)
-	defer check.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -160,8 +188,7 @@ func (c *Canary) session(ctx context.Context) error {
 				prod.send(ctx, p, now)
 			}
 			c.expire(st, now)
-		case <-check.C:
-			ts := topics.Ensure()
+		case ts := <-checks:
 			c.setTopicState(ts)
 			if ts.Created {
 				return errTopicRecreated

@@ -40,12 +40,15 @@ func producerConfig(base *sarama.Config) *sarama.Config {
 
 // consumerConfig is the configuration of the canary's consumer: no consumer
 // group, errors returned, quick retries.
-func consumerConfig(base *sarama.Config) *sarama.Config {
+func consumerConfig(base *sarama.Config, interval time.Duration) *sarama.Config {
 	c := clientConfig(base)
 	c.ClientID = base.ClientID + "-canary-consumer"
 	c.Consumer.Return.Errors = true
 	c.Consumer.Retry.Backoff = 250 * time.Millisecond
-	c.Consumer.MaxWaitTime = 500 * time.Millisecond
+	// A fetch returns as soon as a message arrives, so the wait does not
+	// delay delivery; waiting about one interval makes it one fetch per
+	// message per leader instead of two or more.
+	c.Consumer.MaxWaitTime = max(100*time.Millisecond, min(interval, base.Net.ReadTimeout/2))
 	return c
 }
 

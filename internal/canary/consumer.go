@@ -54,8 +54,10 @@ func (k *consumer) consume(ctx context.Context, p int32, ready chan<- int32) {
 	for ctx.Err() == nil {
 		pc, err := k.cons.ConsumePartition(c.opts.Topic, p, next)
 		if errors.Is(err, sarama.ErrOffsetOutOfRange) && next >= 0 {
-			next = k.reseek(p, next)
-			continue
+			if moved := k.reseek(p, next); moved != next {
+				next = moved
+				continue
+			}
 		}
 		if err != nil {
 			level.Debug(c.logger).Log("msg", "canary consumer cannot start", "partition", p, "offset", next, "err", err)

@@ -146,13 +146,16 @@ func LayoutFindings(current [][]int32, brokers []Broker) []string {
 		}
 	}
 	for _, r := range current {
-		racks := map[string]bool{}
+		// Replicas on brokers that are down have no known rack: judge the
+		// others.
+		racks, known := map[string]bool{}, 0
 		for _, id := range r {
 			if rack, ok := rackOf[id]; ok {
 				racks[rack] = true
+				known++
 			}
 		}
-		if len(racks) < min(len(r), len(allRacks)) {
+		if len(racks) < min(known, len(allRacks)) {
 			out = append(out, FindingRacksNotSpread)
 			break
 		}

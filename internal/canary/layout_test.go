@@ -91,3 +91,12 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// A broker that is down is not in the live list: its replicas are not judged
+// for rack spread, and it need not lead a partition.
+func TestLayoutFindingsBrokerDown(t *testing.T) {
+	live := []Broker{{2, "rack-b"}, {3, "rack-b"}}
+	if got := LayoutFindings([][]int32{{1, 2, 3}, {2, 1, 3}, {3, 1, 2}}, live); got != nil {
+		t.Errorf("LayoutFindings with broker 1 down = %v, want none", got)
+	}
+}
