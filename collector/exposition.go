@@ -1,7 +1,6 @@
 package collector
 
 import (
-	"bytes"
 	"encoding/binary"
 	"fmt"
 	"math"
@@ -14,20 +13,19 @@ import (
 	"unicode/utf8"
 	"unsafe"
 
-	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/flate"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/gzipjoin"
 )
 
 // Rendered is one poll's exposition, immutable once published: the
-// poll-derived families gzipped in the Prometheus text format 0.0.4 and in
-// OpenMetrics 1.0 (without the final "# EOF", which the HTTP handler adds
-// after the exporter's own metrics).
+// poll-derived families compressed in the Prometheus text format 0.0.4 and
+// in OpenMetrics 1.0 (without the final "# EOF", which the HTTP handler adds
+// after the exporter's own metrics), as gzipjoin pieces that the handler
+// joins with the exporter's own metrics into one gzip member.
 type Rendered struct {
-	// TextGzip and OpenMetricsGzip are gzip streams of several members
-	// (RFC 1952 allows it; Go's and Prometheus' readers read them all).
-	TextGzip, OpenMetricsGzip []byte
-	// TextBytes and OpenMetricsBytes are the uncompressed sizes.
-	TextBytes, OpenMetricsBytes int
+	Text, OpenMetrics gzipjoin.Piece
 	// Series is the number of samples.
 	Series int
 	// Duration is how long rendering and compressing took.
@@ -47,11 +45,11 @@ type Exposition struct {
 	// order is every family, sorted by name as client_golang's Gather sorts.
 	order       []*family
 	index       map[*family]int
-	headers     [2][][]byte // [text, openmetrics] HELP and TYPE lines per family index
-	headersGzip [2][][]byte // the same, each a gzip member
+	headers     [2][][]byte         // [text, openmetrics] HELP and TYPE lines per family index
+	headersGzip [2][]gzipjoin.Piece // the same, compressed
 	text        textWriter
-	zw          [2]*gzip.Writer
-	scratch     [2][]byte // expansion buffers of compressFamily, per worker
+	zw          [2]*gzipjoin.Writer // one per compressing worker
+	scratch     [2][]byte           // expansion buffers of compressFamily, per worker
 	current     atomic.Pointer[Rendered]
 }
 
@@ -81,17 +79,13 @@ func NewExposition(collectors ...prometheus.Collector) (*Exposition, error) {
 		for format := range e.headers {
 			h := header(f, format == 1)
 			e.headers[format] = append(e.headers[format], h)
-			e.headersGzip[format] = append(e.headersGzip[format], gzipMember(h))
+			e.headersGzip[format] = append(e.headersGzip[format], gzipjoin.Compress(h, flate.BestSpeed))
 		}
 	}
 	e.text.index = e.index
 	e.text.bodies = make([][]byte, len(e.order))
 	for i := range e.zw {
-		zw, err := gzip.NewWriterLevel(nil, gzip.BestSpeed)
-		if err != nil {
-			return nil, err
-		}
-		e.zw[i] = zw
+		e.zw[i] = gzipjoin.NewWriter(flate.BestSpeed)
 	}
 	return e, nil
 }
@@ -110,18 +104,16 @@ func (e *Exposition) Current() *Rendered { return e.current.Load() }
 
 // Render renders the collectors now and publishes the result.
 //
-// Each family's samples become one gzip member, compressed once and shared
-// by both formats; the HELP and TYPE lines of each format are gzip members
-// made once. A format's exposition is its header and sample members in
-// family order: a valid multi-member gzip stream.
+// Each family's samples are compressed once into a piece shared by both
+// formats; the HELP and TYPE lines of each format are pieces made once. A
+// format's exposition is its header and sample pieces in family order.
 func (e *Exposition) Render() *Rendered {
 	start := time.Now()
 	e.text.reset()
 	for _, r := range e.renderers {
 		r.render(&e.text)
 	}
-	members := make([][]byte, len(e.order))
-	sizes := make([]int, len(e.order))
+	bodies := make([]gzipjoin.Piece, len(e.order))
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for w := range e.zw {
@@ -134,7 +126,7 @@ func (e *Exposition) Render() *Rendered {
 					return
 				}
 				if len(e.text.bodies[i]) > 0 {
-					members[i], sizes[i] = e.compressFamily(w, i)
+					bodies[i] = e.compressFamily(w, i)
 				}
 			}
 		}()
@@ -142,26 +134,14 @@ func (e *Exposition) Render() *Rendered {
 	wg.Wait()
 
 	out := &Rendered{Series: e.text.series}
-	for format, dst := range []*[]byte{&out.TextGzip, &out.OpenMetricsGzip} {
-		n, size := 0, 0
-		for i, m := range members {
-			if m != nil {
-				n += len(e.headersGzip[format][i]) + len(m)
-				size += len(e.headers[format][i]) + sizes[i]
+	for format, dst := range []*gzipjoin.Piece{&out.Text, &out.OpenMetrics} {
+		var pieces []gzipjoin.Piece
+		for i := range bodies {
+			if len(e.text.bodies[i]) > 0 {
+				pieces = append(pieces, e.headersGzip[format][i], bodies[i])
 			}
 		}
-		*dst = make([]byte, 0, n)
-		for i, m := range members {
-			if m != nil {
-				*dst = append(*dst, e.headersGzip[format][i]...)
-				*dst = append(*dst, m...)
-			}
-		}
-		if format == 0 {
-			out.TextBytes = size
-		} else {
-			out.OpenMetricsBytes = size
-		}
+		*dst = gzipjoin.Join(pieces...)
 	}
 	out.Duration = time.Since(start)
 	e.current.Store(out)
@@ -169,36 +149,22 @@ func (e *Exposition) Render() *Rendered {
 }
 
 // compressFamily expands family i's samples into exposition lines and
-// gzips them into one member, with worker w's writer and buffer.
-func (e *Exposition) compressFamily(w, i int) ([]byte, int) {
-	var buf bytes.Buffer
+// compresses them into one piece, with worker w's writer and buffer.
+func (e *Exposition) compressFamily(w, i int) gzipjoin.Piece {
 	zw := e.zw[w]
-	zw.Reset(&buf)
-	size := 0
+	zw.Start()
 	scratch := e.scratch[w][:0]
 	f, body := e.order[i], e.text.bodies[i]
 	for len(body) > 0 {
 		scratch, body = appendSample(scratch, f, body)
 		if len(scratch) >= 64<<10 {
 			_, _ = zw.Write(scratch)
-			size += len(scratch)
 			scratch = scratch[:0]
 		}
 	}
 	_, _ = zw.Write(scratch)
-	size += len(scratch)
 	e.scratch[w] = scratch[:0]
-	_ = zw.Close()
-	return buf.Bytes(), size
-}
-
-// gzipMember compresses b into one gzip member.
-func gzipMember(b []byte) []byte {
-	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
-	_, _ = zw.Write(b)
-	_ = zw.Close()
-	return buf.Bytes()
+	return zw.Finish()
 }
 
 // header is a family's HELP and TYPE lines. OpenMetrics names a counter
@@ -353,8 +319,8 @@ func (c *ExpositionStats) Collect(ch chan<- prometheus.Metric) {
 	}
 	gauge(renderDurationDesc, r.Duration.Seconds())
 	gauge(renderedSeriesDesc, float64(r.Series))
-	gauge(expositionBytesDesc, float64(r.TextBytes), "text", "identity")
-	gauge(expositionBytesDesc, float64(len(r.TextGzip)), "text", "gzip")
-	gauge(expositionBytesDesc, float64(r.OpenMetricsBytes), "openmetrics", "identity")
-	gauge(expositionBytesDesc, float64(len(r.OpenMetricsGzip)), "openmetrics", "gzip")
+	gauge(expositionBytesDesc, float64(r.Text.Size), "text", "identity")
+	gauge(expositionBytesDesc, float64(len(r.Text.Deflate)), "text", "gzip")
+	gauge(expositionBytesDesc, float64(r.OpenMetrics.Size), "openmetrics", "identity")
+	gauge(expositionBytesDesc, float64(len(r.OpenMetrics.Deflate)), "openmetrics", "gzip")
 }

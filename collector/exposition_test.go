@@ -11,13 +11,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/klauspost/compress/gzip"
+	"compress/gzip"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/consumers"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/events"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/gzipjoin"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/risk"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
 )
@@ -63,12 +64,19 @@ func standardExposition(t *testing.T, cs []prometheus.Collector, format expfmt.F
 	return b.String()
 }
 
-func gunzip(t *testing.T, b []byte) string {
+// gunzip writes p as a gzip member and reads it back with the standard
+// library's reader limited to one member.
+func gunzip(t *testing.T, p gzipjoin.Piece) string {
 	t.Helper()
-	zr, err := gzip.NewReader(bytes.NewReader(b))
+	var b bytes.Buffer
+	if err := gzipjoin.WriteGzip(&b, p); err != nil {
+		t.Fatal(err)
+	}
+	zr, err := gzip.NewReader(&b)
 	if err != nil {
 		t.Fatal(err)
 	}
+	zr.Multistream(false)
 	out, err := io.ReadAll(zr)
 	if err != nil {
 		t.Fatal(err)
@@ -120,11 +128,11 @@ func TestExpositionEqualsStandardPath(t *testing.T) {
 		for _, tc := range []struct {
 			name   string
 			format expfmt.Format
-			cached []byte
+			cached gzipjoin.Piece
 			size   int
 		}{
-			{"text", expfmt.FmtText, r.TextGzip, r.TextBytes},
-			{"openmetrics", expfmt.FmtOpenMetrics_1_0_0, r.OpenMetricsGzip, r.OpenMetricsBytes},
+			{"text", expfmt.FmtText, r.Text, int(r.Text.Size)},
+			{"openmetrics", expfmt.FmtOpenMetrics_1_0_0, r.OpenMetrics, int(r.OpenMetrics.Size)},
 		} {
 			got := gunzip(t, tc.cached)
 			if len(got) != tc.size {
@@ -135,7 +143,7 @@ func TestExpositionEqualsStandardPath(t *testing.T) {
 				t.Errorf("series=%d %s: cached exposition differs from the standard path\n--- cached\n%s\n--- standard\n%s", series, tc.name, got, want)
 			}
 		}
-		if tp, err := textParser().TextToMetricFamilies(strings.NewReader(gunzip(t, r.TextGzip))); err != nil {
+		if tp, err := textParser().TextToMetricFamilies(strings.NewReader(gunzip(t, r.Text))); err != nil {
 			t.Errorf("text parser: %v", err)
 		} else if len(tp) == 0 {
 			t.Error("nothing rendered")
@@ -169,7 +177,7 @@ func TestExpositionSameSamplesAsStandardPath(t *testing.T) {
 		}
 		return out
 	}
-	got := parse(gunzip(t, e.Render().TextGzip))
+	got := parse(gunzip(t, e.Render().Text))
 	want := parse(standardExposition(t, cs, expfmt.FmtText))
 	if len(got) != len(want) {
 		t.Errorf("%d series cached, %d from the standard path", len(got), len(want))
@@ -186,12 +194,12 @@ func TestExpositionAtRiskKeepsOnlyUnhealthyPartitions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := gunzip(t, e.Render().TextGzip)
+	text := gunzip(t, e.Render().Text)
 	all, err := NewExposition(expositionCollectors(PartitionSeriesAll)...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	full := gunzip(t, all.Render().TextGzip)
+	full := gunzip(t, all.Render().Text)
 	for _, line := range strings.Split(full, "\n") {
 		if !strings.HasPrefix(line, "kafka_topic_") || strings.HasPrefix(line, "kafka_topic_partition_") {
 			continue
@@ -240,7 +248,7 @@ func TestExpositionPassesPromtool(t *testing.T) {
 	r := e.Render()
 	// promtool reads the text format only; the OpenMetrics bytes are the
 	// same samples under other headers (TestExpositionEqualsStandardPath).
-	for name, body := range map[string]string{"text": gunzip(t, r.TextGzip)} {
+	for name, body := range map[string]string{"text": gunzip(t, r.Text)} {
 		cmd := exec.Command(promtool, "check", "metrics")
 		cmd.Stdin = strings.NewReader(body)
 		out, err := cmd.CombinedOutput()
