@@ -253,7 +253,12 @@ func appendSample(b []byte, f *family, body []byte) ([]byte, []byte) {
 		b = append(b, '}')
 	}
 	b = append(b, ' ')
-	b = strconv.AppendFloat(b, v, 'g', -1, 64)
+	if v == math.Trunc(v) && v > -1e6 && v < 1e6 && !(v == 0 && math.Signbit(v)) {
+		// Integers below 1e6: the bytes AppendFloat 'g' writes, faster.
+		b = strconv.AppendInt(b, int64(v), 10)
+	} else {
+		b = strconv.AppendFloat(b, v, 'g', -1, 64)
+	}
 	return append(b, '\n'), body
 }
 

@@ -3,6 +3,7 @@ package collector
 import (
 	"bytes"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"sort"
@@ -294,4 +295,20 @@ func healthySnapshot() *snapshot.Snapshot {
 		}
 	}
 	return s
+}
+
+// TestAppendSampleFloats: the sample lines spell values as client_golang's
+// text encoder does.
+func TestAppendSampleFloats(t *testing.T) {
+	f := gaugeFamily("x", "X.")
+	w := textWriter{index: map[*family]int{f: 0}, bodies: make([][]byte, 1)}
+	for _, v := range []float64{0, 1, -1, 7, 999999, 1e6, 1234567, -999999, 0.5, 1e-7, 1700000000.5, math.Inf(1), math.Inf(-1), math.NaN(), math.Copysign(0, -1)} {
+		w.reset()
+		w.sample(f, v)
+		got, _ := appendSample(nil, f, w.bodies[0])
+		want := "x " + strconv.FormatFloat(v, 'g', -1, 64) + "\n"
+		if string(got) != want {
+			t.Errorf("%v: %q, want %q", v, got, want)
+		}
+	}
 }
