@@ -1,6 +1,8 @@
 package collector
 
 import (
+	"github.com/go-kit/log"
+
 	"bytes"
 	"testing"
 	"time"
@@ -21,7 +23,7 @@ import (
 func benchCollectors(b *testing.B) []prometheus.Collector {
 	b.Helper()
 	tracker := consumers.NewTracker(consumers.Options{TablePoints: 32, StatusWindow: 10})
-	acc := events.NewAccumulator(nil)
+	acc := events.NewAccumulator(log.NewNopLogger())
 	var s *snapshot.Snapshot
 	for i := range 2 {
 		s = snapshottest.Synthetic(200, 100, 200, 2, time.Unix(1_700_000_000+int64(i)*30, 0))
