@@ -16,7 +16,7 @@ TEST_KAFKA_ENV = KAFKA_VERSION=$${KAFKA_VERSION:-4.3.1} KLE_KAFKA_DIR=$${KLE_KAF
 
 UNIT_PKGS = $(shell $(GO) list ./... | grep -v '/test/')
 
-.PHONY: all build test lint unit integration dashboards kafka-up kafka-down demo demo-down clean
+.PHONY: all build test lint unit integration kafka-up kafka-down demo demo-down clean bench bench-go
 
 all: build
 
@@ -35,12 +35,23 @@ unit:
 	$(GO) test -race -count=1 $(UNIT_PKGS)
 
 ## dashboards: regenerate dashboards/*.json from their Go definitions (a unit test fails while they are stale).
+.PHONY: dashboards
 dashboards:
 	$(GO) run ./dashboards/gen -dir dashboards
 
 ## integration: starts the 3-node KRaft cluster once, runs test/..., stops it.
 integration:
 	$(TEST_KAFKA_ENV) test/run-integration.sh
+
+## bench: not part of test. Go benchmarks of the hot pure functions, then the
+## synthetic-cluster scenarios (test/bench/run: small, 20,000 and 100,000
+## partitions, at-risk mode, 50 ms latency) and their table. BENCH_ARGS=-quick
+## skips the 100,000-partition scenario.
+bench: bench-go
+	$(GO) run ./test/bench/run $(BENCH_ARGS)
+
+bench-go:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 10x ./collector/ ./internal/events/ ./internal/risk/ ./internal/consumers/
 
 kafka-up:
 	$(TEST_KAFKA_ENV) test/kafka/cluster.sh start

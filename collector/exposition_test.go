@@ -3,6 +3,7 @@ package collector
 import (
 	"bytes"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"sort"
@@ -11,13 +12,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/klauspost/compress/gzip"
+	"compress/gzip"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/consumers"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/events"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/gzipjoin"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/risk"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
 )
@@ -63,12 +65,19 @@ func standardExposition(t *testing.T, cs []prometheus.Collector, format expfmt.F
 	return b.String()
 }
 
-func gunzip(t *testing.T, b []byte) string {
+// gunzip writes p as a gzip member and reads it back with the standard
+// library's reader limited to one member.
+func gunzip(t *testing.T, p gzipjoin.Piece) string {
 	t.Helper()
-	zr, err := gzip.NewReader(bytes.NewReader(b))
+	var b bytes.Buffer
+	if err := gzipjoin.WriteGzip(&b, p); err != nil {
+		t.Fatal(err)
+	}
+	zr, err := gzip.NewReader(&b)
 	if err != nil {
 		t.Fatal(err)
 	}
+	zr.Multistream(false)
 	out, err := io.ReadAll(zr)
 	if err != nil {
 		t.Fatal(err)
@@ -120,11 +129,11 @@ func TestExpositionEqualsStandardPath(t *testing.T) {
 		for _, tc := range []struct {
 			name   string
 			format expfmt.Format
-			cached []byte
+			cached gzipjoin.Piece
 			size   int
 		}{
-			{"text", expfmt.FmtText, r.TextGzip, r.TextBytes},
-			{"openmetrics", expfmt.FmtOpenMetrics_1_0_0, r.OpenMetricsGzip, r.OpenMetricsBytes},
+			{"text", expfmt.FmtText, r.Text, int(r.Text.Size)},
+			{"openmetrics", expfmt.FmtOpenMetrics_1_0_0, r.OpenMetrics, int(r.OpenMetrics.Size)},
 		} {
 			got := gunzip(t, tc.cached)
 			if len(got) != tc.size {
@@ -135,7 +144,7 @@ func TestExpositionEqualsStandardPath(t *testing.T) {
 				t.Errorf("series=%d %s: cached exposition differs from the standard path\n--- cached\n%s\n--- standard\n%s", series, tc.name, got, want)
 			}
 		}
-		if tp, err := textParser().TextToMetricFamilies(strings.NewReader(gunzip(t, r.TextGzip))); err != nil {
+		if tp, err := textParser().TextToMetricFamilies(strings.NewReader(gunzip(t, r.Text))); err != nil {
 			t.Errorf("text parser: %v", err)
 		} else if len(tp) == 0 {
 			t.Error("nothing rendered")
@@ -169,7 +178,7 @@ func TestExpositionSameSamplesAsStandardPath(t *testing.T) {
 		}
 		return out
 	}
-	got := parse(gunzip(t, e.Render().TextGzip))
+	got := parse(gunzip(t, e.Render().Text))
 	want := parse(standardExposition(t, cs, expfmt.FmtText))
 	if len(got) != len(want) {
 		t.Errorf("%d series cached, %d from the standard path", len(got), len(want))
@@ -186,12 +195,12 @@ func TestExpositionAtRiskKeepsOnlyUnhealthyPartitions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := gunzip(t, e.Render().TextGzip)
+	text := gunzip(t, e.Render().Text)
 	all, err := NewExposition(expositionCollectors(PartitionSeriesAll)...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	full := gunzip(t, all.Render().TextGzip)
+	full := gunzip(t, all.Render().Text)
 	for _, line := range strings.Split(full, "\n") {
 		if !strings.HasPrefix(line, "kafka_topic_") || strings.HasPrefix(line, "kafka_topic_partition_") {
 			continue
@@ -240,7 +249,7 @@ func TestExpositionPassesPromtool(t *testing.T) {
 	r := e.Render()
 	// promtool reads the text format only; the OpenMetrics bytes are the
 	// same samples under other headers (TestExpositionEqualsStandardPath).
-	for name, body := range map[string]string{"text": gunzip(t, r.TextGzip)} {
+	for name, body := range map[string]string{"text": gunzip(t, r.Text)} {
 		cmd := exec.Command(promtool, "check", "metrics")
 		cmd.Stdin = strings.NewReader(body)
 		out, err := cmd.CombinedOutput()
@@ -286,4 +295,20 @@ func healthySnapshot() *snapshot.Snapshot {
 		}
 	}
 	return s
+}
+
+// TestAppendSampleFloats: the sample lines spell values as client_golang's
+// text encoder does.
+func TestAppendSampleFloats(t *testing.T) {
+	f := gaugeFamily("x", "X.")
+	w := textWriter{index: map[*family]int{f: 0}, bodies: make([][]byte, 1)}
+	for _, v := range []float64{0, 1, -1, 7, 999999, 1e6, 1234567, -999999, 0.5, 1e-7, 1700000000.5, math.Inf(1), math.Inf(-1), math.NaN(), math.Copysign(0, -1)} {
+		w.reset()
+		w.sample(f, v)
+		got, _ := appendSample(nil, f, w.bodies[0])
+		want := "x " + strconv.FormatFloat(v, 'g', -1, 64) + "\n"
+		if string(got) != want {
+			t.Errorf("%v: %q, want %q", v, got, want)
+		}
+	}
 }

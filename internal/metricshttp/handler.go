@@ -1,13 +1,13 @@
 // Package metricshttp serves /metrics from two parts: the exporter's own
 // small registry (kafka_loss_exporter_*, go_*, process_*, canary), gathered
 // and encoded on every scrape the standard client_golang way, followed by
-// the poll-derived families that collector.Exposition rendered and gzipped
-// once per poll. A scrape never waits for a poll and never encodes the
-// cluster's series: with gzip it writes the small own part, compressed, and
-// then the cached gzip member as it is (a gzip stream may hold several
-// members; Go's and Prometheus' readers read them all). Without gzip the
-// cached member is inflated into the response through a fixed buffer.
-// OpenMetrics gets its single "# EOF" at the very end.
+// the poll-derived families that collector.Exposition rendered and
+// compressed once per poll. A scrape never waits for a poll and never
+// encodes the cluster's series: with gzip it compresses the small own part
+// and joins it with the cached compressed data into one gzip member
+// (internal/gzipjoin: no recompression). Without gzip the cached data is
+// inflated into the response through a fixed buffer. OpenMetrics gets its
+// single "# EOF" at the very end.
 //
 // Protobuf, which only a client asking for it gets, is served by the
 // standard registry path over both parts (slower, correct).
@@ -22,11 +22,12 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/flate"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
 
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/collector"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/gzipjoin"
 )
 
 // Cache gives the last poll's rendering (nil before the first).
@@ -46,8 +47,7 @@ type Handler struct {
 	errorLog ErrorLogger
 
 	bufs    sync.Pool // *bytes.Buffer
-	writers sync.Pool // *gzip.Writer
-	readers sync.Pool // *gzip.Reader
+	writers sync.Pool // *gzipjoin.Writer
 	copies  sync.Pool // *[]byte, copy buffers
 }
 
@@ -55,14 +55,8 @@ type Handler struct {
 // the client's Accept header ranks several equally.
 var accepted = []expfmt.Format{expfmt.FmtOpenMetrics_1_0_0, expfmt.FmtOpenMetrics_0_0_1, expfmt.FmtText, expfmt.FmtProtoDelim}
 
-// eofGzip is "# EOF\n" as a gzip member.
-var eofGzip = func() []byte {
-	var b bytes.Buffer
-	zw := gzip.NewWriter(&b)
-	_, _ = zw.Write([]byte("# EOF\n"))
-	_ = zw.Close()
-	return b.Bytes()
-}()
+// eofPiece is "# EOF\n", compressed.
+var eofPiece = gzipjoin.Compress([]byte("# EOF\n"), flate.BestSpeed)
 
 // New returns the handler. own is gathered on every scrape; protobuf serves
 // clients that want the protobuf format. It fails when a family of own is
@@ -114,59 +108,52 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) serveGzip(w http.ResponseWriter, r *http.Request, own []byte, rendered *collector.Rendered, openMetrics bool) {
-	ownGz := h.buffer()
-	defer h.bufs.Put(ownGz)
-	zw := h.gzipWriter(ownGz)
+	zw, _ := h.writers.Get().(*gzipjoin.Writer)
+	if zw == nil {
+		zw = gzipjoin.NewWriter(flate.BestSpeed)
+	}
+	zw.Start()
 	_, _ = zw.Write(own)
-	_ = zw.Close()
-	h.writers.Put(zw)
-
-	var cached []byte
+	pieces := make([]gzipjoin.Piece, 1, 3)
+	pieces[0] = zw.Finish()
+	defer h.writers.Put(zw)
 	if rendered != nil {
-		cached = rendered.TextGzip
+		pieces = append(pieces, rendered.Text)
 		if openMetrics {
-			cached = rendered.OpenMetricsGzip
+			pieces[1] = rendered.OpenMetrics
 		}
 	}
-	size := ownGz.Len() + len(cached)
 	if openMetrics {
-		size += len(eofGzip)
+		pieces = append(pieces, eofPiece)
 	}
 	w.Header().Set("Content-Encoding", "gzip")
-	w.Header().Set("Content-Length", strconv.Itoa(size))
+	w.Header().Set("Content-Length", strconv.Itoa(gzipjoin.GzipSize(pieces...)))
 	if r.Method == http.MethodHead {
 		return
 	}
-	if _, err := w.Write(ownGz.Bytes()); err != nil {
-		return
-	}
-	if _, err := w.Write(cached); err != nil {
-		return
-	}
-	if openMetrics {
-		_, _ = w.Write(eofGzip)
-	}
+	_ = gzipjoin.WriteGzip(w, pieces...)
 }
 
 func (h *Handler) servePlain(w http.ResponseWriter, r *http.Request, own []byte, rendered *collector.Rendered, openMetrics bool) {
+	var cached gzipjoin.Piece
 	if rendered != nil {
-		size := len(own) + rendered.TextBytes
+		cached = rendered.Text
 		if openMetrics {
-			size = len(own) + rendered.OpenMetricsBytes + len("# EOF\n")
+			cached = rendered.OpenMetrics
 		}
-		w.Header().Set("Content-Length", strconv.Itoa(size))
 	}
+	size := int64(len(own)) + cached.Size
+	if openMetrics {
+		size += eofPiece.Size
+	}
+	w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
 	if r.Method == http.MethodHead {
 		return
 	}
 	if _, err := w.Write(own); err != nil {
 		return
 	}
-	if rendered != nil {
-		cached := rendered.TextGzip
-		if openMetrics {
-			cached = rendered.OpenMetricsGzip
-		}
+	if cached.Size > 0 {
 		if err := h.inflate(w, cached); err != nil {
 			h.logError("writing the cached exposition:", err)
 			return
@@ -194,28 +181,18 @@ func (h *Handler) encodeOwn(buf *bytes.Buffer, format expfmt.Format) error {
 	return nil
 }
 
-// inflate writes the uncompressed content of a gzip member to w through a
-// pooled fixed-size buffer.
-func (h *Handler) inflate(w io.Writer, member []byte) error {
-	src := bytes.NewReader(member)
-	zr, _ := h.readers.Get().(*gzip.Reader)
-	var err error
-	if zr == nil {
-		zr, err = gzip.NewReader(src)
-	} else {
-		err = zr.Reset(src)
-	}
-	if err != nil {
-		return err
-	}
-	defer h.readers.Put(zr)
+// inflate writes the uncompressed content of p to w through a pooled
+// fixed-size buffer.
+func (h *Handler) inflate(w io.Writer, p gzipjoin.Piece) error {
+	zr := gzipjoin.Reader(p)
+	defer zr.Close()
 	bp, _ := h.copies.Get().(*[]byte)
 	if bp == nil {
 		b := make([]byte, 64<<10)
 		bp = &b
 	}
 	defer h.copies.Put(bp)
-	_, err = io.CopyBuffer(w, zr, *bp)
+	_, err := io.CopyBuffer(w, zr, *bp)
 	return err
 }
 
@@ -226,15 +203,6 @@ func (h *Handler) buffer() *bytes.Buffer {
 	}
 	b.Reset()
 	return b
-}
-
-func (h *Handler) gzipWriter(dst io.Writer) *gzip.Writer {
-	if zw, _ := h.writers.Get().(*gzip.Writer); zw != nil {
-		zw.Reset(dst)
-		return zw
-	}
-	zw, _ := gzip.NewWriterLevel(dst, gzip.BestSpeed)
-	return zw
 }
 
 func (h *Handler) logError(v ...any) {

@@ -10,12 +10,14 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/klauspost/compress/flate"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/collector"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/gzipjoin"
 )
 
 // fakeCache serves fixed gzip members.
@@ -24,13 +26,7 @@ type fakeCache struct{ r *collector.Rendered }
 func (c fakeCache) Current() *collector.Rendered { return c.r }
 func (c fakeCache) FamilyNames() []string        { return []string{"kafka_brokers"} }
 
-func gz(s string) []byte {
-	var b bytes.Buffer
-	zw := gzip.NewWriter(&b)
-	_, _ = zw.Write([]byte(s))
-	_ = zw.Close()
-	return b.Bytes()
-}
+func gz(s string) gzipjoin.Piece { return gzipjoin.Compress([]byte(s), flate.BestSpeed) }
 
 const (
 	cachedText = "# HELP kafka_brokers Number of live brokers.\n# TYPE kafka_brokers gauge\nkafka_brokers 3\n"
@@ -51,7 +47,7 @@ func newTestHandler(t *testing.T, r *collector.Rendered) (*Handler, *prometheus.
 }
 
 func rendered() *collector.Rendered {
-	return &collector.Rendered{TextGzip: gz(cachedText), OpenMetricsGzip: gz(cachedOM), TextBytes: len(cachedText), OpenMetricsBytes: len(cachedOM), Series: 1}
+	return &collector.Rendered{Text: gz(cachedText), OpenMetrics: gz(cachedOM), Series: 1}
 }
 
 func scrape(t *testing.T, h http.Handler, accept, encoding string) (*http.Response, string) {
@@ -68,11 +64,12 @@ func scrape(t *testing.T, h http.Handler, accept, encoding string) (*http.Respon
 	resp := rec.Result()
 	body, _ := io.ReadAll(resp.Body)
 	if resp.Header.Get("Content-Encoding") == "gzip" {
-		// Go's reader reads every member of a multi-member stream.
+		// One gzip member holds everything.
 		zr, err := gzip.NewReader(bytes.NewReader(body))
 		if err != nil {
 			t.Fatal(err)
 		}
+		zr.Multistream(false)
 		body, err = io.ReadAll(zr)
 		if err != nil {
 			t.Fatal(err)
