@@ -68,10 +68,11 @@ func Canary() *Dashboard {
 			"{{error}} {{instance}}"))))
 	failing := alert("KafkaCanaryProduceFailing")
 	l.add(12, 8, minZero(timeseries("Produce failure ratio",
-		"Share of canary messages whose write failed after the producer's retries. Producers of real data with "+
+		"Share of canary messages whose write failed after the producer's retries (0 until the first error). Producers of real data with "+
 			"acks=all fail the same way and drop messages once their retries run out. "+failing.Sentence(),
 		"percentunit", failing.Steps(),
-		query(perTarget("rate("+sel("kafka_canary_produce_errors_total")+"[$__rate_interval])")+" / "+
+		query("("+perTarget("rate("+sel("kafka_canary_produce_errors_total")+"[$__rate_interval])")+
+			" or 0 * "+canaryRate("kafka_canary_messages_sent_total")+") / "+
 			canaryRate("kafka_canary_messages_sent_total"), "{{instance}}"))))
 	notReceiving := alert("KafkaCanaryNotReceiving")
 	l.add(12, 8, minZero(timeseries("Read back in 5 minutes per partition",
