@@ -75,7 +75,7 @@ var alarmingPanels = map[string]bool{
 func dashboardValues(job string) map[string]string {
 	return map[string]string{
 		"job": regexp.QuoteMeta(job), "instance": ".+", "topic": ".+", "consumergroup": ".+",
-		"__rate_interval": "1m", "__range": "10m",
+		"__rate_interval": "2m", "__range": "10m",
 	}
 }
 
@@ -137,6 +137,7 @@ func TestDashboardsEndToEnd(t *testing.T) {
 		c.Produce(t, unsafe, 0, 5, sarama.WaitForAll)
 		time.Sleep(1500 * time.Millisecond) // spread the appends over polls (1s) for the history
 	}
+	produceInBackground(t, c, orders)
 	lagging, live := base+"-lagging", base+"-live"
 	c.CommitOffsets(t, lagging, orders, map[int32]int64{0: 5, 1: 5})
 	joinGroup(t, c, live, orders, true)
@@ -214,6 +215,30 @@ func TestDashboardsEndToEnd(t *testing.T) {
 			}
 		})
 	}
+}
+
+// produceInBackground keeps writing a message to topic every 200ms until the
+// test ends, so that rates and the live group's consumption stay visible
+// however long the scenario takes. Write errors (partitions under min ISR
+// while node 3 is down) are ignored.
+func produceInBackground(t *testing.T, c *kafkatest.Cluster, topic string) {
+	t.Helper()
+	p := c.SyncProducer(t, sarama.WaitForAll)
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(200 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				_, _, _ = p.SendMessage(&sarama.ProducerMessage{Topic: topic, Value: sarama.StringEncoder("dashboards e2e")})
+			}
+		}
+	}()
+	t.Cleanup(func() { close(stop); <-done })
 }
 
 // startPrometheusJobs runs Prometheus on a free port scraping each exporter
