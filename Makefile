@@ -16,7 +16,7 @@ TEST_KAFKA_ENV = KAFKA_VERSION=$${KAFKA_VERSION:-4.3.1} KLE_KAFKA_DIR=$${KLE_KAF
 
 UNIT_PKGS = $(shell $(GO) list ./... | grep -v '/test/')
 
-.PHONY: all build test lint unit integration kafka-up kafka-down demo demo-down clean
+.PHONY: all build test lint unit integration kafka-up kafka-down demo demo-down generate tools docker clean
 
 all: build
 
@@ -50,6 +50,19 @@ demo:
 
 demo-down:
 	deploy/demo/demo.sh down
+
+## generate: the deployment files derived from alerts/*.yml and dashboards/*.json
+## (PrometheusRule, dashboards ConfigMap, Helm chart copies); a test fails when stale.
+generate:
+	$(GO) run ./deploy/gen
+
+## tools: builds the pinned helm and kustomize (go install, cached) the deploy tests use.
+tools:
+	test/tools/install.sh helm kustomize
+
+## docker: the container image, version stamped from git.
+docker:
+	docker build --build-arg VERSION=$(VERSION) --build-arg REVISION=$(REVISION) --build-arg BRANCH=$(BRANCH) -t kafka-loss-exporter:$(VERSION) .
 
 clean:
 	rm -f $(BINARY)

@@ -23,8 +23,8 @@ import (
 const (
 	AlertsDir         = "alerts"
 	DashboardsDir     = "dashboards"
-	KustomizeRule     = "deploy/kubernetes/prometheusrule.yaml"
-	KustomizeBoards   = "deploy/kubernetes/dashboards-configmap.yaml"
+	KustomizeRule     = "deploy/kubernetes/base/prometheusrule.yaml"
+	KustomizeBoards   = "deploy/kubernetes/base/dashboards-configmap.yaml"
 	ChartDir          = "deploy/helm/kafka-loss-exporter"
 	ChartRule         = ChartDir + "/templates/prometheusrule.yaml"
 	ChartDashboardDir = ChartDir + "/dashboards"
