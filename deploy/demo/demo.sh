@@ -149,11 +149,17 @@ if [ -n "$prometheus_bin" ]; then
 	fi
 fi
 
-if ! wait_http "http://$listen/ready" 60; then
-	echo "demo: the exporter did not get ready within 60s; its log:" >&2
-	tail -20 "$run/exporter.log" >&2
-	exit 1
-fi
+# ready NAME URL waits for a component, showing its log if it fails.
+ready() {
+	if ! wait_http "$2" 60; then
+		echo "demo: $1 did not get ready within 60s; its log:" >&2
+		tail -20 "$run/$1.log" >&2
+		exit 1
+	fi
+}
+ready exporter "http://$listen/ready"
+[ -z "$prometheus_bin" ] || ready prometheus "http://$prom_listen/-/ready"
+[ -z "$alertmanager_bin" ] || ready alertmanager "http://$am_listen/-/ready"
 
 cat <<MSG
 
