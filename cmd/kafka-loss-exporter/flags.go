@@ -42,6 +42,7 @@ type flags struct {
 	configPollInterval time.Duration
 	riskConfigFile     string
 	consumer           *consumerFlags
+	canary             *canaryFlags
 }
 
 // defineFlags declares the command line on app.
@@ -95,6 +96,7 @@ func defineFlags(app *kingpin.Application) *flags {
 	app.Flag("risk.config", "YAML policy file setting the loss-risk thresholds and exemptions (see docs/risks.md; empty: the defaults).").
 		Default("").StringVar(&f.riskConfigFile)
 	f.consumer = defineConsumerFlags(app)
+	f.canary = defineCanaryFlags(app)
 	return f
 }
 
@@ -123,7 +125,10 @@ func (f *flags) validate() error {
 			return fmt.Errorf("--web.telemetry-path %q clashes with the %s endpoint", f.metricsPath, p)
 		}
 	}
-	return f.consumer.validate()
+	if err := f.consumer.validate(); err != nil {
+		return err
+	}
+	return f.canary.validate()
 }
 
 // nextPollInterval is the time until the next poll after a successful poll
