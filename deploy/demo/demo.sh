@@ -108,14 +108,9 @@ make -s build BINARY="$run/kafka-loss-exporter"
 args=(--web.listen-address="$listen" --poll.interval=5s --config.poll.interval=30s)
 IFS=, read -ra servers <<<"$bootstrap"
 for s in "${servers[@]}"; do args+=(--kafka.server="$s"); done
-# CANARY (#6): the canary is switched on whenever the exporter has it
-# (--canary.enable, branch issue6); it produces to and consumes from its own
-# topic and counts lost messages end to end.
-canary="off (this build has no --canary.enable)"
-if "$run/kafka-loss-exporter" --help 2>&1 | grep -q -- '--canary.enable'; then
-	args+=(--canary.enable --canary.interval=1s)
-	canary="on"
-fi
+# The canary produces to and consumes from its own topic and counts lost
+# messages end to end.
+args+=(--canary.enable --canary.interval=1s)
 "$run/kafka-loss-exporter" "${args[@]}" >"$run/exporter.log" 2>&1 &
 echo $! >"$run/exporter.pid"
 
@@ -163,7 +158,7 @@ ready exporter "http://$listen/ready"
 
 cat <<MSG
 
-  kafka-loss-exporter is running on a local real 3-node Kafka (canary $canary).
+  kafka-loss-exporter is running on a local real 3-node Kafka (canary on).
     metrics:      http://$listen/metrics
     landing:      http://$listen/
 $prom_msg

@@ -216,6 +216,7 @@ func TestMakeDemo(t *testing.T) {
 		`kafka_topic_loss_risk{risk="unclean_leader_election_enabled",topic="legacy-unclean"} 1`,
 		`kafka_consumergroup_lag_sum{consumergroup="billing",topic="orders"} 540`,
 		`kafka_loss_exporter_up 1`,
+		`kafka_canary_up 1`,
 	}
 	deadline := time.Now().Add(150 * time.Second)
 	var missing []string
