@@ -70,8 +70,8 @@ port_busy() { (exec 3<>"/dev/tcp/${1%:*}/${1##*:}") 2>/dev/null; }
 
 # wait_http URL SECONDS waits until URL answers 200.
 wait_http() {
-	local i
-	for i in $(seq 1 $(($2 * 5))); do
+	local _
+	for _ in $(seq 1 $(($2 * 5))); do
 		if curl -fsS -o /dev/null --max-time 2 "$1" 2>/dev/null; then return 0; fi
 		sleep 0.2
 	done
