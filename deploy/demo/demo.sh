@@ -30,12 +30,13 @@ run="$KLE_KAFKA_DIR.run"
 # stop_pid NAME stops the process whose pid is in $run/NAME.pid if it is
 # still the one the demo started (its command line names the demo's dir).
 stop_pid() {
-	local pidfile="$run/$1.pid" pid _
+	local pidfile="$run/$1.pid" pid cmdline _
 	[ -f "$pidfile" ] || return 0
 	pid="$(cat "$pidfile" 2>/dev/null || true)"
 	rm -f "$pidfile"
 	case "$pid" in '' | *[!0-9]*) return 0 ;; esac
-	tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF "$run" || return 0
+	cmdline="$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" || true)"
+	[[ "$cmdline" == *"$run"* ]] || return 0
 	kill "$pid" 2>/dev/null || return 0
 	for _ in $(seq 1 100); do
 		kill -0 "$pid" 2>/dev/null || return 0

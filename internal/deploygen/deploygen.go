@@ -205,11 +205,23 @@ func kustomizeRule(groups []*yaml.Node) ([]byte, error) {
 	return append([]byte(fmt.Sprintf(header, AlertsDir+"/*.yml")), body...), nil
 }
 
+// maxConfigMapData bounds the dashboards' size: Kubernetes stores at most
+// 1 MiB per object (kubectl apply without --server-side keeps a copy in an
+// annotation limited to 256 KiB: see docs/deploy.md).
+const maxConfigMapData = 1000 * 1024
+
 // kustomizeDashboards is one ConfigMap with a key per dashboard, labelled
 // for the Grafana dashboards sidecar (grafana_dashboard: "1"; the
 // grafana_folder annotation names the folder where the sidecar is set up to
 // read it, as kube-prometheus-stack is).
 func kustomizeDashboards(boards []dashboard) ([]byte, error) {
+	total := 0
+	for _, b := range boards {
+		total += len(b.data)
+	}
+	if total > maxConfigMapData {
+		return nil, fmt.Errorf("dashboards/*.json hold %d bytes, more than a ConfigMap takes (%d)", total, maxConfigMapData)
+	}
 	data := mapping()
 	for _, b := range boards {
 		v := scalar(string(b.data))
