@@ -4,8 +4,8 @@
 # dir, once, and prints each binary's path. Reused when present; kept out of
 # the project's go.mod.
 #
-#   helm       helm.sh/helm/v3/cmd/helm               (cold build ~2-3 min)
-#   kustomize  sigs.k8s.io/kustomize/kustomize/v5     (cold build ~1 min)
+#   helm       helm.sh/helm/v3/cmd/helm               (cold: 2-5 min on 2 busy cores)
+#   kustomize  sigs.k8s.io/kustomize/kustomize/v5     (cold: 1-4 min; v5.8.2+ need Go 1.26/1.27)
 #
 # Environment: KLE_TOOLS_DIR (default ~/.cache/kafka-loss-exporter/tools).
 set -euo pipefail
