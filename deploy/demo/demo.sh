@@ -97,7 +97,9 @@ trap 'echo; echo "demo: stopping"; down' EXIT
 trap 'exit 130' INT TERM
 
 echo "demo: starting a 3-node Kafka in $KLE_KAFKA_DIR (first run fetches the Kafka jars with Maven)"
-test/kafka/cluster.sh start
+# If this script is killed without its traps running, a watchdog of
+# cluster.sh still destroys the cluster.
+KLE_KAFKA_WATCH_PID=$$ KLE_KAFKA_WATCH_ACTION=destroy test/kafka/cluster.sh start
 bootstrap="$(test/kafka/cluster.sh bootstrap)"
 mkdir -p "$run"
 
