@@ -271,6 +271,11 @@ func TestCanaryDetectsUncleanElectionLoss(t *testing.T) {
 	}
 	e.WaitForValue(t, canaryWait, "kafka_canary_messages_lost_total", pl, equals(float64(wantLost)), "the vanished acknowledged messages counted as lost")
 	phase("loss counted")
+	for _, line := range strings.Split(e.Logs(), "\n") {
+		if strings.Contains(line, "component=canary") && (strings.Contains(line, "truncated") || strings.Contains(line, "messages lost")) {
+			t.Logf("exporter: %s", line)
+		}
+	}
 
 	// No more is counted afterwards: 2 loss timeouts of messages later,
 	// lost is the same.
