@@ -217,7 +217,7 @@ func (c *Canary) expire(st *state, now time.Time) {
 	st.mu.Unlock()
 	for p, n := range lost {
 		c.metrics.Lost.WithLabelValues(partitionLabel(p)).Add(float64(n))
-		level.Error(c.logger).Log("msg", "canary messages lost: acknowledged by the cluster and never read back", "topic", c.opts.Topic,
+		level.Error(c.logger).Log("msg", "canary messages lost: acknowledged by the cluster, then never read back or gone from the log", "topic", c.opts.Topic,
 			"partition", p, "lost", n, "loss_timeout", c.opts.LossTimeout)
 	}
 }
