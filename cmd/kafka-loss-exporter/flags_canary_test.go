@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/alecthomas/kingpin/v2"
 	"github.com/go-kit/log"
@@ -86,5 +88,27 @@ func TestCanaryUnsafeFlagsWarn(t *testing.T) {
 	parseCanaryFlags(t, "--canary.enable", "--canary.replication-factor=3").warnUnsafe(log.NewLogfmtLogger(&buf))
 	if buf.Len() != 0 {
 		t.Errorf("safe settings logged a warning: %s", buf.String())
+	}
+}
+
+// With the canary on and Kafka unreachable the exporter starts, reports the
+// canary down, and stops cleanly when its context ends.
+func TestCanaryWithoutKafkaStopsCleanly(t *testing.T) {
+	var stderr bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	code := run(ctx, []string{"--kafka.server=127.0.0.1:1", "--web.listen-address=127.0.0.1:0", "--canary.enable",
+		"--poll.interval=200ms", "--kafka.timeout=100ms"}, io.Discard, &stderr, noEnv)
+	if code != 0 {
+		t.Fatalf("exit status %d: %s", code, stderr.String())
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %s to stop", d)
+	}
+	for _, want := range []string{"canary starting", "canary stopped; retrying", "canary stopped"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, stderr.String())
+		}
 	}
 }

@@ -38,6 +38,7 @@ import (
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/policy"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/poller"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/risk"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
 )
 
 const exporterName = "kafka_loss_exporter"
@@ -144,17 +145,44 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 	poll.Observe(replicationEvents.Observe)
 	poll.Observe(groupTracker.Observe)
 
+	partitionSeries, err := collector.ParsePartitionSeries(f.partitionSeries)
+	if err != nil {
+		return usageError{fmt.Errorf("--partition.series: %w", err)}
+	}
+	// The poll-derived collectors, twice: rendered once per poll into the
+	// exposition cache from the snapshot being published (an observer, so
+	// the poll's duration includes rendering), and registered the standard
+	// way over the published snapshot for protobuf clients.
+	pollCollectors := func(source collector.SnapshotSource) []prometheus.Collector {
+		return []prometheus.Collector{
+			collector.NewReplication(source, partitionSeries),
+			collector.NewEvents(replicationEvents),
+			collector.NewConfig(source, riskPolicy, partitionSeries),
+			collector.NewConsumer(groupTracker, f.consumer.granularity),
+		}
+	}
+	var rendering *snapshot.Snapshot // only used on the poll goroutine
+	exposition, err := collector.NewExposition(pollCollectors(collector.SnapshotFunc(func() *snapshot.Snapshot { return rendering }))...)
+	if err != nil {
+		return err
+	}
+	poll.Observe(func(s *snapshot.Snapshot, _ error) {
+		rendering = s
+		exposition.Render()
+		rendering = nil
+	})
+
+	// The exporter's own metrics, gathered on every scrape.
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(
 		versioncollector.NewCollector(exporterName),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collector.NewExporter(poll, poll, client.Requests, fetcher.Collectors()),
-		collector.NewReplication(poll),
-		collector.NewEvents(replicationEvents),
-		collector.NewConfig(poll, riskPolicy),
-		collector.NewConsumer(groupTracker, f.consumer.granularity),
+		collector.NewExpositionStats(exposition),
 	)
+	pollRegistry := prometheus.NewRegistry()
+	pollRegistry.MustRegister(pollCollectors(poll)...)
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -184,7 +212,7 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 		}()
 	}
 
-	handler, err := newHandler(f.metricsPath, registry, poll, logger)
+	handler, err := newHandler(f.metricsPath, registry, pollRegistry, exposition, poll, logger)
 	if err != nil {
 		return err
 	}

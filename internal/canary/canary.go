@@ -69,10 +69,14 @@ func (c *Canary) Run(ctx context.Context) {
 		"loss_timeout", c.opts.LossTimeout)
 	backoff := max(c.opts.Interval, time.Second)
 	for ctx.Err() == nil {
+		began := time.Now()
 		err := c.session(ctx)
 		c.metrics.Up.Set(0)
 		if ctx.Err() != nil {
 			break
+		}
+		if time.Since(began) > 5*time.Minute {
+			backoff = max(c.opts.Interval, time.Second) // it ran well: start the backoff over
 		}
 		level.Warn(c.logger).Log("msg", "canary stopped; retrying", "in", backoff, "err", err)
 		select {
@@ -100,6 +104,9 @@ func (c *Canary) session(ctx context.Context) error {
 		return fmt.Errorf("admin client: %w", err)
 	}
 	defer admin.Close()
+	// The topic checker stops before the admin closes.
+	var checker sync.WaitGroup
+	defer checker.Wait()
 	topics := NewTopicManager(AdminFrom(admin), c.opts.TopicOptions)
 	ts := topics.Ensure()
 	c.setTopicState(ts)
@@ -146,7 +153,9 @@ func (c *Canary) session(ctx context.Context) error {
 	// Topic checks run apart, so that a slow admin request never delays
 	// the messages.
 	checks := make(chan TopicState)
+	checker.Add(1)
 	go func() {
+		defer checker.Done()
 		t := time.NewTicker(c.opts.TopicCheckInterval)
 		defer t.Stop()
 		for {
@@ -208,7 +217,7 @@ func (c *Canary) expire(st *state, now time.Time) {
 	st.mu.Unlock()
 	for p, n := range lost {
 		c.metrics.Lost.WithLabelValues(partitionLabel(p)).Add(float64(n))
-		level.Error(c.logger).Log("msg", "canary messages lost: acknowledged by the cluster and never read back", "topic", c.opts.Topic,
+		level.Error(c.logger).Log("msg", "canary messages lost: acknowledged by the cluster, then never read back or gone from the log", "topic", c.opts.Topic,
 			"partition", p, "lost", n, "loss_timeout", c.opts.LossTimeout)
 	}
 }

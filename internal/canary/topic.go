@@ -188,7 +188,18 @@ func (m *TopicManager) Ensure() TopicState {
 	if m.opts.ReplicationFactor > 0 && m.opts.ReplicationFactor < 3 {
 		b.find(FindingRFBelow3)
 	}
-	m.checkConfigs(&b, minReplicas(current))
+	if b.s.Created {
+		// Just created with the wanted settings; the brokers may not
+		// all know the topic yet, so it is read at the next check.
+		if m.wantMinISR(rf) < 2 {
+			b.find(FindingMinISRBelow2)
+		}
+		if m.opts.UncleanLeaderElection {
+			b.find(FindingUncleanElection)
+		}
+	} else {
+		m.checkConfigs(&b, minReplicas(current))
+	}
 	for p := range current {
 		b.s.Partitions = append(b.s.Partitions, int32(p))
 	}
