@@ -12,7 +12,10 @@ LDFLAGS     := -s -w -X $(VERSION_PKG).Version=$(VERSION) -X $(VERSION_PKG).Revi
 
 # The real-Kafka test cluster (test/kafka/cluster.sh); the demo uses its own
 # (deploy/demo/demo.sh: /tmp/kle-kafka-demo, ports 49091-49093).
-TEST_KAFKA_ENV = KAFKA_VERSION=$${KAFKA_VERSION:-4.3.1} KLE_KAFKA_DIR=$${KLE_KAFKA_DIR:-/tmp/kle-kafka-test} KLE_KAFKA_PORT_BASE=$${KLE_KAFKA_PORT_BASE:-39090}
+# Ports stay below Linux's ephemeral range (32768-60999), so an outgoing connection
+# can never hold a port a restarted node needs: base+1..3 brokers, +101..103
+# controllers, +500.. the secured cluster (test/security), +1000.. the demo test.
+TEST_KAFKA_ENV = KAFKA_VERSION=$${KAFKA_VERSION:-4.3.1} KLE_KAFKA_DIR=$${KLE_KAFKA_DIR:-/tmp/kle-kafka-test} KLE_KAFKA_PORT_BASE=$${KLE_KAFKA_PORT_BASE:-29090}
 
 UNIT_PKGS = $(shell $(GO) list ./... | grep -v '/test/')
 

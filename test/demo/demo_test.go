@@ -3,7 +3,8 @@
 // findings, presses Ctrl-C (SIGINT to the process group) and checks that
 // nothing is left running. It uses its own cluster dir and ports, derived
 // from the test cluster's (KLE_KAFKA_DIR + "-demo", KLE_KAFKA_PORT_BASE +
-// 500), so it runs beside the integration tests.
+// 1000; the secured cluster of test/security uses +500), so it runs beside the
+// integration and security tests.
 package demo
 
 import (
@@ -62,7 +63,7 @@ func newDemoEnv(t *testing.T) demoEnv {
 	if dir == "" {
 		dir = "/tmp/kle-kafka-test"
 	}
-	base := 39090
+	base := 29090
 	if s := os.Getenv("KLE_KAFKA_PORT_BASE"); s != "" {
 		b, err := strconv.Atoi(s)
 		if err != nil {
@@ -70,7 +71,7 @@ func newDemoEnv(t *testing.T) demoEnv {
 		}
 		base = b
 	}
-	base += 500
+	base += 1000
 	return demoEnv{
 		dir:      dir + "-demo",
 		base:     base,

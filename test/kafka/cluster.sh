@@ -24,7 +24,7 @@
 #   KLE_KAFKA_DIR         state dir (default /tmp/kle-kafka)
 #   KAFKA_VERSION         Kafka version (default 4.3.1; 3.9.x works too)
 #   KLE_KAFKA_PORT_BASE   broker port = base+id, controller port = base+100+id
-#                         (default 39090)
+#                         (default 29090)
 #   KLE_KAFKA_RACKS       racks of nodes 1 2 3 (default "rack-a rack-b rack-b")
 #   KLE_KAFKA_JVM_OPTS    JVM options of each node (default: small heap, serial
 #                         GC, C1 only)
@@ -93,7 +93,7 @@ load_settings() {
 		fi
 	fi
 	VERSION="${VERSION:-${env_version:-4.3.1}}"
-	PORT_BASE="${PORT_BASE:-${KLE_KAFKA_PORT_BASE:-39090}}"
+	PORT_BASE="${PORT_BASE:-${KLE_KAFKA_PORT_BASE:-29090}}"
 	RACKS="${RACKS:-${KLE_KAFKA_RACKS:-rack-a rack-b rack-b}}"
 	JVM_OPTS="${KLE_KAFKA_JVM_OPTS:-${JVM_OPTS:-$DEFAULT_JVM_OPTS}}"
 	if [ ! -f "$STATE/cluster.env" ]; then SECURITY_DIR="${KLE_KAFKA_SECURITY_DIR:-}"; fi

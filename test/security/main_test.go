@@ -7,7 +7,7 @@
 //
 // The cluster lives in $KLE_KAFKA_DIR-secure (else
 // $TMPDIR/kle-kafkatest-secure-<base>) on ports from $KLE_KAFKA_PORT_BASE+500
-// (default 39090+500), so it runs next to the shared plaintext cluster of the
+// (default 29090+500), so it runs next to the shared plaintext cluster of the
 // other test packages. Without Java the tests skip, except under CI=true,
 // where they fail.
 package security
@@ -135,7 +135,7 @@ listener.name.client.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.secu
 		}
 	}
 
-	base := 39090
+	base := 29090
 	if v := os.Getenv("KLE_KAFKA_PORT_BASE"); v != "" {
 		if base, err = strconv.Atoi(v); err != nil {
 			return fmt.Errorf("KLE_KAFKA_PORT_BASE=%q: %v", v, err)
