@@ -53,6 +53,7 @@ const brokers = 3
 
 func main() {
 	quick := flag.Bool("quick", false, "small and 20,000-partition scenarios only")
+	only := flag.String("only", "", "comma-separated scenario names to run (default: all)")
 	port := flag.Int("port", 44890, "exporter listen port")
 	flag.Parse()
 
@@ -74,7 +75,7 @@ func main() {
 	}
 	var ran []*scenario
 	for _, sc := range scenarios {
-		if *quick && sc.skipWithout100k {
+		if *quick && sc.skipWithout100k || *only != "" && !strings.Contains(","+*only+",", ","+sc.name+",") {
 			continue
 		}
 		sc.partitionsN, sc.committedN = sc.topics*sc.partitions, sc.groups*sc.groupTopics*sc.partitions
@@ -84,6 +85,7 @@ func main() {
 			fmt.Fprintf(os.Stderr, "bench: %s: %v\n", sc.name, sc.result.err)
 		}
 		ran = append(ran, sc)
+		printTable(os.Stderr, ran) // progress: the table so far
 	}
 	printTable(os.Stdout, ran)
 }
