@@ -79,7 +79,7 @@ func TestScrapeFormats(t *testing.T) {
 	if strings.Count(text, "# EOF") != 1 || !strings.HasSuffix(text, "# EOF\n") {
 		t.Errorf("OpenMetrics body does not end with one # EOF")
 	}
-	for _, want := range []string{"\nkafka_loss_exporter_up 1\n", "\nkafka_brokers ", "# TYPE kafka_topic_messages_in counter\n"} {
+	for _, want := range []string{"\nkafka_loss_exporter_up 1", "\nkafka_brokers ", "# TYPE kafka_topic_messages_in counter\n"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("OpenMetrics body lacks %q", want)
 		}
