@@ -16,15 +16,16 @@ TEST_KAFKA_ENV = KAFKA_VERSION=$${KAFKA_VERSION:-4.3.1} KLE_KAFKA_DIR=$${KLE_KAF
 
 UNIT_PKGS = $(shell $(GO) list ./... | grep -v '/test/')
 
-.PHONY: all build test lint unit integration kafka-up kafka-down demo demo-down clean bench bench-go
+.PHONY: all build test lint unit integration kafka-up kafka-down demo demo-down generate tools docker clean bench bench-go
 
 all: build
 
 build:
 	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o $(BINARY) ./cmd/kafka-loss-exporter
 
-## test: everything CI runs: lint, unit tests with -race, real-Kafka integration tests.
-test: lint unit integration
+## test: everything CI runs: lint, unit tests with -race, the deploy tools, real-Kafka
+## integration tests (test/...: integration, deploy, demo).
+test: lint unit tools integration
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -33,6 +34,11 @@ lint:
 
 unit:
 	$(GO) test -race -count=1 $(UNIT_PKGS)
+
+## dashboards: regenerate dashboards/*.json from their Go definitions (a unit test fails while they are stale).
+.PHONY: dashboards
+dashboards:
+	$(GO) run ./dashboards/gen -dir dashboards
 
 ## integration: starts the 3-node KRaft cluster once, runs test/..., stops it.
 integration:
@@ -60,6 +66,20 @@ demo:
 
 demo-down:
 	deploy/demo/demo.sh down
+
+## generate: the deployment files derived from alerts/*.yml and dashboards/*.json
+## (PrometheusRule, dashboards ConfigMap, Helm chart copies); a test fails when stale.
+generate: dashboards
+	$(GO) run ./deploy/gen
+
+## tools: builds the pinned helm and kustomize (go install, cached) the deploy tests use.
+## Outside CI a failed build only makes those tests skip; with CI=true it fails.
+tools:
+	@test/tools/install.sh helm kustomize >/dev/null || [ "$${CI:-}" != true ]
+
+## docker: the container image, version stamped from git.
+docker:
+	docker build --build-arg VERSION=$(VERSION) --build-arg REVISION=$(REVISION) --build-arg BRANCH=$(BRANCH) -t kafka-loss-exporter:$(VERSION) .
 
 clean:
 	rm -f $(BINARY)

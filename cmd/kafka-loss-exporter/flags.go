@@ -42,6 +42,7 @@ type flags struct {
 	configPollInterval time.Duration
 	riskConfigFile     string
 	consumer           *consumerFlags
+	canary             *canaryFlags
 	// partitionSeries is "all" or "at-risk" (--partition.series).
 	partitionSeries string
 }
@@ -99,6 +100,7 @@ func defineFlags(app *kingpin.Application) *flags {
 	enumFlag(app, "partition.series", "Per-partition series (kafka_topic_partition_*): all, or at-risk (only for partitions that are not healthy: offline, under-replicated, with an offline replica, a Metadata error or unknown offsets; per-topic counts stay for every topic; see docs/scale.md).",
 		"all", &f.partitionSeries, "all", "at-risk")
 	f.consumer = defineConsumerFlags(app)
+	f.canary = defineCanaryFlags(app)
 	return f
 }
 
@@ -127,7 +129,10 @@ func (f *flags) validate() error {
 			return fmt.Errorf("--web.telemetry-path %q clashes with the %s endpoint", f.metricsPath, p)
 		}
 	}
-	return f.consumer.validate()
+	if err := f.consumer.validate(); err != nil {
+		return err
+	}
+	return f.canary.validate()
 }
 
 // nextPollInterval is the time until the next poll after a successful poll

@@ -29,6 +29,7 @@ import (
 	"github.com/rcrowley/go-metrics"
 
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/collector"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/canary"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/consumers"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/events"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/fetch"
@@ -185,6 +186,28 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go poll.Run(ctx)
+	if f.canary.enable {
+		f.canary.warnUnsafe(logger)
+		c := canary.New(canary.Options{
+			TopicOptions: f.canary.topicOptions(),
+			Interval:     f.canary.interval,
+			LossTimeout:  f.canary.lossTimeout,
+			Servers:      f.kafka.Servers,
+			Sarama:       saramaConf,
+		}, canary.NewMetrics(registry), log.With(logger, "component", "canary"))
+		canaryDone := make(chan struct{})
+		go func() { defer close(canaryDone); c.Run(ctx) }()
+		// On return ctx is cancelled (stop above); wait for the canary to
+		// close its producer and consumer.
+		defer func() {
+			stop()
+			select {
+			case <-canaryDone:
+			case <-time.After(8 * time.Second):
+				level.Warn(logger).Log("msg", "the canary did not stop within 8s")
+			}
+		}()
+	}
 
 	handler, err := newHandler(f.metricsPath, registry, pollRegistry, exposition, poll, logger)
 	if err != nil {
