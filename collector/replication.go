@@ -134,7 +134,22 @@ func (c *Replication) render(w sampleWriter) {
 	}
 }
 
-func id(i int32) string { return strconv.FormatInt(int64(i), 10) }
+// smallIDs are the decimal strings of 0..len-1, so that rendering partition
+// and broker ids allocates nothing.
+var smallIDs = func() []string {
+	ids := make([]string, 4096)
+	for i := range ids {
+		ids[i] = strconv.Itoa(i)
+	}
+	return ids
+}()
+
+func id(i int32) string {
+	if i >= 0 && int(i) < len(smallIDs) {
+		return smallIDs[i]
+	}
+	return strconv.FormatInt(int64(i), 10)
+}
 
 func boolean(b bool) float64 {
 	if b {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -63,6 +64,9 @@ func scrape(t *testing.T, h http.Handler, accept, encoding string) (*http.Respon
 	h.ServeHTTP(rec, req)
 	resp := rec.Result()
 	body, _ := io.ReadAll(resp.Body)
+	if cl := resp.Header.Get("Content-Length"); cl != "" && cl != strconv.Itoa(len(body)) {
+		t.Errorf("Content-Length %s, body %d bytes", cl, len(body))
+	}
 	if resp.Header.Get("Content-Encoding") == "gzip" {
 		// One gzip member holds everything.
 		zr, err := gzip.NewReader(bytes.NewReader(body))

@@ -16,6 +16,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -106,22 +107,37 @@ func (c *Cluster) seed(ctx context.Context, o Options) error {
 		}
 	}
 	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...), kgo.RecordPartitioner(kgo.ManualPartitioner()),
-		kgo.ProducerLinger(0), kgo.MaxBufferedRecords(1<<20))
+		kgo.ProducerLinger(0), kgo.MaxBufferedRecords(1<<20), kgo.MetadataMinAge(10*time.Millisecond))
 	if err != nil {
 		return err
 	}
 	defer cl.Close()
 	if o.Records > 0 {
+		// All topics at once: producing one topic after the other waits
+		// for a metadata refresh per topic.
+		var mu sync.Mutex
+		var firstErr error
 		for i := range o.Topics {
-			recs := make([]*kgo.Record, 0, o.Partitions*o.Records)
 			for p := range o.Partitions {
 				for r := range o.Records {
-					recs = append(recs, &kgo.Record{Topic: TopicName(i), Partition: int32(p), Value: []byte(fmt.Sprint(r))})
+					rec := &kgo.Record{Topic: TopicName(i), Partition: int32(p), Value: []byte(fmt.Sprint(r))}
+					cl.Produce(ctx, rec, func(rec *kgo.Record, err error) {
+						if err != nil {
+							mu.Lock()
+							if firstErr == nil {
+								firstErr = fmt.Errorf("produce to %s/%d: %w", rec.Topic, rec.Partition, err)
+							}
+							mu.Unlock()
+						}
+					})
 				}
 			}
-			if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
-				return fmt.Errorf("produce to %s: %w", TopicName(i), err)
-			}
+		}
+		if err := cl.Flush(ctx); err != nil {
+			return err
+		}
+		if firstErr != nil {
+			return firstErr
 		}
 	}
 	topicIDs := map[string][16]byte{}

@@ -46,6 +46,8 @@ type result struct {
 	gzipSeq, gzipConc, text []float64          // seconds
 	gzipBytes               int
 	hwmKB                   int
+	cpuPerPoll              float64 // exporter CPU seconds (user+sys) per poll
+	fakeCPUPerPoll          float64 // the synthetic cluster's CPU seconds per poll
 	err                     error
 }
 
@@ -53,6 +55,7 @@ const brokers = 3
 
 func main() {
 	quick := flag.Bool("quick", false, "small and 20,000-partition scenarios only")
+	only := flag.String("only", "", "comma-separated scenario names to run (default: all)")
 	port := flag.Int("port", 44890, "exporter listen port")
 	flag.Parse()
 
@@ -74,7 +77,7 @@ func main() {
 	}
 	var ran []*scenario
 	for _, sc := range scenarios {
-		if *quick && sc.skipWithout100k {
+		if *quick && sc.skipWithout100k || *only != "" && !strings.Contains(","+*only+",", ","+sc.name+",") {
 			continue
 		}
 		sc.partitionsN, sc.committedN = sc.topics*sc.partitions, sc.groups*sc.groupTopics*sc.partitions
@@ -84,6 +87,7 @@ func main() {
 			fmt.Fprintf(os.Stderr, "bench: %s: %v\n", sc.name, sc.result.err)
 		}
 		ran = append(ran, sc)
+		printTable(os.Stderr, ran) // progress: the table so far
 	}
 	printTable(os.Stdout, ran)
 }
@@ -154,6 +158,7 @@ func runScenario(exporterBin, fakeBin string, sc *scenario, port int) *result {
 	}
 	// Steady state: one sample after every poll.
 	startPolls, startReq := own.value(`kafka_loss_exporter_polls_total{result="success"}`), own.requests()
+	startCPU, startFakeCPU := cpuSeconds(ex.Process.Pid), cpuSeconds(fk.Process.Pid)
 	last := startPolls
 	for len(r.polls) < sc.polls {
 		time.Sleep(100 * time.Millisecond)
@@ -169,6 +174,8 @@ func runScenario(exporterBin, fakeBin string, sc *scenario, port int) *result {
 			own = o
 		}
 	}
+	r.cpuPerPoll = (cpuSeconds(ex.Process.Pid) - startCPU) / (last - startPolls)
+	r.fakeCPUPerPoll = (cpuSeconds(fk.Process.Pid) - startFakeCPU) / (last - startPolls)
 	for api, n := range own.requests() {
 		r.requests[api] = (n - startReq[api]) / (last - startPolls)
 	}
@@ -281,6 +288,19 @@ func scrapeTimes(url string, gzip bool, workers, each int) ([]float64, int) {
 	return times, size
 }
 
+// cpuSeconds is the user+sys CPU time of a process (clock ticks of 1/100 s).
+func cpuSeconds(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+2:]) // after "pid (comm) "
+	utime, _ := strconv.ParseFloat(fields[11], 64)
+	stime, _ := strconv.ParseFloat(fields[12], 64)
+	return (utime + stime) / 100
+}
+
 func vmHWM(pid int) int {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
@@ -359,6 +379,8 @@ func printTable(w io.Writer, ran []*scenario) {
 		return ms(quantile(r.polls, 0.5)) + " / " + ms(quantile(r.polls, 0.99)) + fmt.Sprintf(" (%d polls)", len(r.polls))
 	})
 	row("of which rendering p50", func(_ *scenario, r *result) string { return ms(quantile(r.renders, 0.5)) })
+	row("exporter CPU per poll (user+sys, load-independent)", func(_ *scenario, r *result) string { return ms(r.cpuPerPoll) })
+	row("synthetic cluster CPU per poll", func(_ *scenario, r *result) string { return ms(r.fakeCPUPerPoll) })
 	scrape := func(xs []float64) string {
 		if len(xs) == 0 {
 			return "-"
