@@ -136,11 +136,14 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 		steps = append(steps, fetch.NewRecordTimestamps(client, groupTracker.Needs))
 	}
 	fetcher := fetch.New(client, fetch.Options{TopicFilter: topicFilter, TopicExclude: topicExclude}, steps...)
-	poll := poller.New(fetcher.Fetch, poller.Options{Interval: f.pollInterval, Timeout: f.pollTimeout, NextInterval: f.nextPollInterval},
+	poll := poller.New(fetcher.Fetch, poller.Options{Interval: f.pollInterval, Timeout: f.pollTimeout, NextInterval: f.nextPollInterval,
+		ErrorReason: kafka.Reason},
 		log.With(logger, "component", "poller"))
 	replicationEvents := events.NewAccumulator(log.With(logger, "component", "events"))
 	poll.Observe(replicationEvents.Observe)
 	poll.Observe(groupTracker.Observe)
+	collectorErrors := poller.NewCollectorErrors(log.With(logger, "component", "poller"), fetch.CollectorMetadata)
+	poll.Observe(collectorErrors.Observe)
 
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(
@@ -151,7 +154,8 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 		collector.NewReplication(poll),
 		collector.NewEvents(replicationEvents),
 		collector.NewConfig(poll, riskPolicy),
-		collector.NewConsumer(groupTracker, f.consumer.granularity),
+		collector.NewConsumer(freshReports{groupTracker, poll}, f.consumer.granularity),
+		collector.NewCollectorErrors(collectorErrors),
 	)
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)

@@ -76,7 +76,7 @@ func (r *RecordTimestamps) Run(ctx context.Context, s *snapshot.Snapshot) error 
 		}
 	}
 	if len(failed) > 0 {
-		return fmt.Errorf("reading record timestamps: %v", failed)
+		return fmt.Errorf("reading record timestamps: %w", joinErrs(failed))
 	}
 	return nil
 }
