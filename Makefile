@@ -16,15 +16,16 @@ TEST_KAFKA_ENV = KAFKA_VERSION=$${KAFKA_VERSION:-4.3.1} KLE_KAFKA_DIR=$${KLE_KAF
 
 UNIT_PKGS = $(shell $(GO) list ./... | grep -v '/test/')
 
-.PHONY: all build test lint unit integration kafka-up kafka-down demo demo-down clean
+.PHONY: all build test lint unit integration fuzz-short soak kafka-up kafka-down demo demo-down clean
 
 all: build
 
 build:
 	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o $(BINARY) ./cmd/kafka-loss-exporter
 
-## test: everything CI runs: lint, unit tests with -race, real-Kafka integration tests.
-test: lint unit integration
+## test: everything CI runs: lint, unit tests with -race, a short run of every
+## fuzz test, real-Kafka integration tests with -race (a short soak included).
+test: lint unit fuzz-short integration
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -34,9 +35,19 @@ lint:
 unit:
 	$(GO) test -race -count=1 $(UNIT_PKGS)
 
-## integration: starts the 3-node KRaft cluster once, runs test/..., stops it.
+## integration: starts the 3-node KRaft cluster once, runs test/... (with -race),
+## stops it. SOAK_DURATION sets the length of the short soak (TestSoak).
 integration:
-	$(TEST_KAFKA_ENV) test/run-integration.sh
+	$(TEST_KAFKA_ENV) SOAK_DURATION=$${SOAK_DURATION:-75s} test/run-integration.sh
+
+## fuzz-short: runs every Fuzz* test in the repository for FUZZTIME (default 5s) each.
+fuzz-short:
+	GO=$(GO) test/fuzz-short.sh
+
+## soak: the exporter on the real cluster for SOAK_DURATION (default 10m) while
+## nodes are killed and restarted in a loop; RSS, goroutines and fds must stay flat.
+soak:
+	$(TEST_KAFKA_ENV) SOAK_DURATION=$${SOAK_DURATION:-10m} GOTESTFLAGS='-run ^TestSoak$$ -v' test/run-integration.sh
 
 kafka-up:
 	$(TEST_KAFKA_ENV) test/kafka/cluster.sh start

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs every Go fuzz test in the repository (any func FuzzXxx(*testing.F) in
+# a _test.go file, so new ones join automatically) for a short time each:
+# FUZZTIME per target (default 5s). The seed corpora (f.Add and
+# testdata/fuzz/FuzzXxx/) also run in every plain `go test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+: "${FUZZTIME:=5s}"
+GO="${GO:-go}"
+
+targets=0
+failed=()
+# file:line:func FuzzName(
+while IFS= read -r hit; do
+	file="${hit%%:*}"
+	name="$(sed -E 's/.*func (Fuzz[A-Za-z0-9_]*)\(.*/\1/' <<<"$hit")"
+	dir="./$(dirname "$file")"
+	targets=$((targets + 1))
+	echo "fuzz-short: $dir $name for $FUZZTIME"
+	if ! "$GO" test -run '^$' -fuzz "^${name}\$" -fuzztime="$FUZZTIME" "$dir"; then
+		failed+=("$dir $name")
+	fi
+done < <(git ls-files -co --exclude-standard -- '*_test.go' | xargs grep -HE '^func Fuzz[A-Za-z0-9_]*\(' | sort)
+
+if [ "$targets" = 0 ]; then
+	echo "fuzz-short: no fuzz tests found" >&2
+	exit 1
+fi
+if [ "${#failed[@]}" -gt 0 ]; then
+	echo "fuzz-short: FAILED: ${failed[*]} (failing inputs are saved under testdata/fuzz/ of the package)" >&2
+	exit 1
+fi
+echo "fuzz-short: $targets fuzz tests passed"
