@@ -38,11 +38,11 @@ unit:
 ## integration: starts the 3-node KRaft cluster once, runs test/... (with -race),
 ## stops it. SOAK_DURATION sets the length of the short soak (TestSoak).
 integration:
-	$(TEST_KAFKA_ENV) SOAK_DURATION=$${SOAK_DURATION:-75s} test/run-integration.sh
+	$(TEST_KAFKA_ENV) SOAK_DURATION=$${SOAK_DURATION:-60s} test/run-integration.sh
 
-## fuzz-short: runs every Fuzz* test in the repository for FUZZTIME (default 5s) each.
+## fuzz-short: runs every Fuzz* test in the repository for FUZZTIME (default 4s) each.
 fuzz-short:
-	GO=$(GO) test/fuzz-short.sh
+	GO=$(GO) FUZZTIME=$${FUZZTIME:-4s} test/fuzz-short.sh
 
 ## soak: the exporter on the real cluster for SOAK_DURATION (default 10m) while
 ## nodes are killed and restarted in a loop; RSS, goroutines and fds must stay flat.

@@ -35,8 +35,7 @@ func Reason(err error) string {
 	if err == nil {
 		return ""
 	}
-	var kerr sarama.KError
-	if errors.As(err, &kerr) {
+	if kerr, ok := kafkaError(err); ok {
 		switch kerr {
 		case sarama.ErrTopicAuthorizationFailed, sarama.ErrGroupAuthorizationFailed, sarama.ErrClusterAuthorizationFailed,
 			sarama.ErrTransactionalIDAuthorizationFailed, sarama.ErrDelegationTokenAuthorizationFailed:
@@ -75,4 +74,21 @@ func Reason(err error) string {
 		return ReasonConnection
 	}
 	return ReasonOther
+}
+
+// kafkaError finds a Kafka error code in err. Besides wrapped KErrors it
+// finds the ones sarama wraps with sarama.Wrap (a SASL authentication
+// failure, for example), which unwrap to their message and only match the
+// code through errors.Is.
+func kafkaError(err error) (sarama.KError, bool) {
+	var kerr sarama.KError
+	if errors.As(err, &kerr) {
+		return kerr, true
+	}
+	for code := range kafkaErrorNames {
+		if errors.Is(err, code) {
+			return code, true
+		}
+	}
+	return 0, false
 }

@@ -28,6 +28,9 @@ func TestReason(t *testing.T) {
 		{fmt.Errorf("x: %w", sarama.ErrTopicAuthorizationFailed), ReasonAuthorization},
 		{sarama.ErrClusterAuthorizationFailed, ReasonAuthorization},
 		{sarama.ErrSASLAuthenticationFailed, ReasonAuthentication},
+		// How sarama reports a refused SASL login: the code wrapped with
+		// the broker's message.
+		{fmt.Errorf("broker 1: %w", sarama.Wrap(sarama.ErrSASLAuthenticationFailed, errors.New("invalid credentials"))), ReasonAuthentication},
 		{fmt.Errorf("tls: %w", x509.UnknownAuthorityError{}), ReasonAuthentication},
 		{sarama.ErrNotController, "NOT_CONTROLLER"},
 		{sarama.ErrUnknownTopicOrPartition, "UNKNOWN_TOPIC_OR_PARTITION"},
