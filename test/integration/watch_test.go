@@ -143,12 +143,14 @@ func (w *watcher) check() {
 			w.violations = append(w.violations, fmt.Sprintf("%s: a poll took %.2fs (--poll.timeout %s)", now.Format("15:04:05.000"), d, w.pollTimeout))
 		}
 	}
-	if _, served := s.Value("kafka_brokers", nil); served {
-		up, _ := s.Value("kafka_loss_exporter_up", nil)
-		last, _ := s.Value("kafka_loss_exporter_last_poll_success_timestamp_seconds", nil)
-		age := float64(now.UnixNano())/1e9 - last
-		if up != 1 || age > w.maxAge.Seconds()+pollTimeoutSlack {
-			w.violations = append(w.violations, fmt.Sprintf("%s: cluster series served with up=%v and a last success %.1fs old", now.Format("15:04:05.000"), up, age))
+	if v := w.staleness(s, now); v != "" {
+		// Collectors read the poller's status and snapshot separately,
+		// so a scrape that straddles the publication of a poll can mix
+		// the two; a real stale series is still there on the next scrape.
+		if s2, err := w.e.scrape(); err == nil {
+			if v2 := w.staleness(s2, time.Now()); v2 != "" {
+				w.violations = append(w.violations, v2)
+			}
 		}
 	}
 	var r resources
@@ -157,6 +159,21 @@ func (w *watcher) check() {
 	r.rss, _ = s.Value("process_resident_memory_bytes", nil)
 	w.samples = append(w.samples, r)
 	w.sampleTimes = append(w.sampleTimes, now)
+}
+
+// staleness says what is wrong when s serves cluster series although the
+// exporter is not up or its last successful poll is too old ("" if fine).
+func (w *watcher) staleness(s *scrape, now time.Time) string {
+	if _, served := s.Value("kafka_brokers", nil); !served {
+		return ""
+	}
+	up, _ := s.Value("kafka_loss_exporter_up", nil)
+	last, _ := s.Value("kafka_loss_exporter_last_poll_success_timestamp_seconds", nil)
+	age := float64(now.UnixNano())/1e9 - last
+	if up != 1 || age > w.maxAge.Seconds()+pollTimeoutSlack {
+		return fmt.Sprintf("%s: cluster series served with up=%v and a last success %.1fs old", now.Format("15:04:05.000"), up, age)
+	}
+	return ""
 }
 
 // Stop ends the watcher and waits for its last scrape.
