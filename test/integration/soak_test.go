@@ -135,7 +135,7 @@ func TestSoak(t *testing.T) {
 func windowStats(w *watcher, from, to time.Time) resources {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	var g, f, r []float64
+	var g, f, r, h []float64
 	for i, at := range w.sampleTimes {
 		if at.Before(from) || !at.Before(to) {
 			continue
@@ -143,8 +143,9 @@ func windowStats(w *watcher, from, to time.Time) resources {
 		g = append(g, w.samples[i].goroutines)
 		f = append(f, w.samples[i].fds)
 		r = append(r, w.samples[i].rss)
+		h = append(h, w.samples[i].heap)
 	}
-	return resources{goroutines: median(g), fds: median(f), rss: median(r)}
+	return resources{goroutines: median(g), fds: median(f), rss: median(r), heap: median(h)}
 }
 
 func median(v []float64) float64 {

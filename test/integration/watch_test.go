@@ -31,10 +31,11 @@ const (
 // resources is one sample of the exporter's goroutines and open descriptors.
 type resources struct {
 	goroutines, fds, rss float64
+	heap                 float64 // go_memstats_heap_inuse_bytes, for information
 }
 
 func (r resources) String() string {
-	return fmt.Sprintf("%.0f goroutines, %.0f open fds, %.1f MiB RSS", r.goroutines, r.fds, r.rss/(1<<20))
+	return fmt.Sprintf("%.0f goroutines, %.0f open fds, %.1f MiB RSS, %.1f MiB heap in use", r.goroutines, r.fds, r.rss/(1<<20), r.heap/(1<<20))
 }
 
 // sampleResources reads go_goroutines, process_open_fds and
@@ -52,6 +53,7 @@ func resourcesOf(t testing.TB, s *scrape) resources {
 	r.goroutines, ok1 = s.Value("go_goroutines", nil)
 	r.fds, ok2 = s.Value("process_open_fds", nil)
 	r.rss, ok3 = s.Value("process_resident_memory_bytes", nil)
+	r.heap, _ = s.Value("go_memstats_heap_inuse_bytes", nil)
 	if !ok1 || !ok2 || !ok3 {
 		t.Fatalf("go_goroutines, process_open_fds or process_resident_memory_bytes missing")
 	}
@@ -157,6 +159,7 @@ func (w *watcher) check() {
 	r.goroutines, _ = s.Value("go_goroutines", nil)
 	r.fds, _ = s.Value("process_open_fds", nil)
 	r.rss, _ = s.Value("process_resident_memory_bytes", nil)
+	r.heap, _ = s.Value("go_memstats_heap_inuse_bytes", nil)
 	w.samples = append(w.samples, r)
 	w.sampleTimes = append(w.sampleTimes, now)
 }
