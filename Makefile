@@ -16,16 +16,17 @@ TEST_KAFKA_ENV = KAFKA_VERSION=$${KAFKA_VERSION:-4.3.1} KLE_KAFKA_DIR=$${KLE_KAF
 
 UNIT_PKGS = $(shell $(GO) list ./... | grep -v '/test/')
 
-.PHONY: all build test lint unit integration fuzz-short soak kafka-up kafka-down demo demo-down clean
+.PHONY: all build test lint unit integration fuzz-short soak kafka-up kafka-down demo demo-down generate tools docker clean bench bench-go
 
 all: build
 
 build:
 	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o $(BINARY) ./cmd/kafka-loss-exporter
 
-## test: everything CI runs: lint, unit tests with -race, a short run of every
-## fuzz test, real-Kafka integration tests with -race (a short soak included).
-test: lint unit fuzz-short integration
+## test: everything CI runs: lint, unit tests with -race, a short run of every fuzz
+## test, the deploy tools, real-Kafka integration tests with -race (test/...:
+## integration with a short soak, deploy, demo).
+test: lint unit fuzz-short tools integration
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -34,6 +35,11 @@ lint:
 
 unit:
 	$(GO) test -race -count=1 $(UNIT_PKGS)
+
+## dashboards: regenerate dashboards/*.json from their Go definitions (a unit test fails while they are stale).
+.PHONY: dashboards
+dashboards:
+	$(GO) run ./dashboards/gen -dir dashboards
 
 ## integration: starts the 3-node KRaft cluster once, runs test/... (with -race),
 ## stops it. SOAK_DURATION sets the length of the short soak (TestSoak).
@@ -49,6 +55,16 @@ fuzz-short:
 soak:
 	$(TEST_KAFKA_ENV) SOAK_DURATION=$${SOAK_DURATION:-10m} GOTESTFLAGS='-run ^TestSoak$$ -v' test/run-integration.sh
 
+## bench: not part of test. Go benchmarks of the hot pure functions, then the
+## synthetic-cluster scenarios (test/bench/run: small, 20,000 and 100,000
+## partitions, at-risk mode, 50 ms latency) and their table. BENCH_ARGS=-quick
+## skips the 100,000-partition scenario.
+bench: bench-go
+	$(GO) run ./test/bench/run $(BENCH_ARGS)
+
+bench-go:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 10x ./collector/ ./internal/events/ ./internal/risk/ ./internal/consumers/
+
 kafka-up:
 	$(TEST_KAFKA_ENV) test/kafka/cluster.sh start
 
@@ -61,6 +77,20 @@ demo:
 
 demo-down:
 	deploy/demo/demo.sh down
+
+## generate: the deployment files derived from alerts/*.yml and dashboards/*.json
+## (PrometheusRule, dashboards ConfigMap, Helm chart copies); a test fails when stale.
+generate: dashboards
+	$(GO) run ./deploy/gen
+
+## tools: builds the pinned helm and kustomize (go install, cached) the deploy tests use.
+## Outside CI a failed build only makes those tests skip; with CI=true it fails.
+tools:
+	@test/tools/install.sh helm kustomize >/dev/null || [ "$${CI:-}" != true ]
+
+## docker: the container image, version stamped from git.
+docker:
+	docker build --build-arg VERSION=$(VERSION) --build-arg REVISION=$(REVISION) --build-arg BRANCH=$(BRANCH) -t kafka-loss-exporter:$(VERSION) .
 
 clean:
 	rm -f $(BINARY)

@@ -96,7 +96,7 @@ func (testPolicy) Topic(name string) risk.Thresholds {
 func (testPolicy) Cluster() risk.Thresholds { return risk.DefaultThresholds() }
 
 func TestConfigGolden(t *testing.T) {
-	c := NewConfig(SnapshotFunc(configSnapshot), testPolicy{})
+	c := NewConfig(SnapshotFunc(configSnapshot), testPolicy{}, PartitionSeriesAll)
 	want := `
 # HELP kafka_broker_auto_create_topics_enabled 1 when the broker's auto.create.topics.enable is true; configuration read every --config.poll.interval, from the last poll.
 # TYPE kafka_broker_auto_create_topics_enabled gauge
@@ -140,7 +140,7 @@ kafka_loss_exporter_config_last_read_timestamp_seconds 1.6999999e+09
 }
 
 func TestConfigTopicsGolden(t *testing.T) {
-	c := NewConfig(SnapshotFunc(configSnapshot), testPolicy{})
+	c := NewConfig(SnapshotFunc(configSnapshot), testPolicy{}, PartitionSeriesAll)
 	want := `
 # HELP kafka_topic_config_read_error 1 when the topic's configuration could not be read, with the Kafka error name; its configuration metrics and findings are missing; configuration read every --config.poll.interval, from the last poll.
 # TYPE kafka_topic_config_read_error gauge
@@ -194,6 +194,19 @@ kafka_topic_retention_seconds{topic="test-scratch"} 3600
 # TYPE kafka_topic_unclean_leader_election_enabled gauge
 kafka_topic_unclean_leader_election_enabled{topic="orders"} 0
 kafka_topic_unclean_leader_election_enabled{topic="test-scratch"} 0
+# HELP kafka_topic_at_min_isr_partitions Number of the topic's partitions with exactly min.insync.replicas in-sync replicas: one more failure stops acks=all writes, from the last poll.
+# TYPE kafka_topic_at_min_isr_partitions gauge
+kafka_topic_at_min_isr_partitions{topic="orders"} 1
+kafka_topic_at_min_isr_partitions{topic="test-scratch"} 1
+# HELP kafka_topic_single_in_sync_replica_partitions Number of the topic's partitions with exactly one in-sync replica: losing that broker loses acknowledged messages, from the last poll.
+# TYPE kafka_topic_single_in_sync_replica_partitions gauge
+kafka_topic_single_in_sync_replica_partitions{topic="orders"} 1
+kafka_topic_single_in_sync_replica_partitions{topic="secret"} 0
+kafka_topic_single_in_sync_replica_partitions{topic="test-scratch"} 0
+# HELP kafka_topic_under_min_isr_partitions Number of the topic's partitions with fewer in-sync replicas than min.insync.replicas: acks=all writes to them fail, from the last poll.
+# TYPE kafka_topic_under_min_isr_partitions gauge
+kafka_topic_under_min_isr_partitions{topic="orders"} 1
+kafka_topic_under_min_isr_partitions{topic="test-scratch"} 0
 `
 	if err := testutil.CollectAndCompare(c, strings.NewReader(want), topicMetricNames...); err != nil {
 		t.Fatal(err)
@@ -205,6 +218,8 @@ var topicMetricNames = []string{
 	"kafka_topic_min_insync_replicas", "kafka_topic_partition_at_min_isr", "kafka_topic_partition_single_in_sync_replica",
 	"kafka_topic_partition_under_min_isr", "kafka_topic_replication_factor", "kafka_topic_retention_bytes",
 	"kafka_topic_retention_seconds", "kafka_topic_unclean_leader_election_enabled",
+	"kafka_topic_under_min_isr_partitions", "kafka_topic_at_min_isr_partitions",
+	"kafka_topic_single_in_sync_replica_partitions",
 }
 
 // Before the first configuration read, only what the metadata tells is
@@ -213,7 +228,7 @@ var topicMetricNames = []string{
 func TestConfigBeforeFirstRead(t *testing.T) {
 	s := configSnapshot()
 	s.Configs = nil
-	c := NewConfig(SnapshotFunc(func() *snapshot.Snapshot { return s }), risk.DefaultPolicy{})
+	c := NewConfig(SnapshotFunc(func() *snapshot.Snapshot { return s }), risk.DefaultPolicy{}, PartitionSeriesAll)
 	want := `
 # HELP kafka_topic_loss_risk 1 for each loss risk found in the topic's configuration or placement (risk: see docs/risks.md); no series means no finding, from the last poll.
 # TYPE kafka_topic_loss_risk gauge
@@ -235,6 +250,11 @@ kafka_topic_partition_single_in_sync_replica{partition="1",topic="orders"} 1
 kafka_topic_replication_factor{topic="orders"} 3
 kafka_topic_replication_factor{topic="secret"} 2
 kafka_topic_replication_factor{topic="test-scratch"} 1
+# HELP kafka_topic_single_in_sync_replica_partitions Number of the topic's partitions with exactly one in-sync replica: losing that broker loses acknowledged messages, from the last poll.
+# TYPE kafka_topic_single_in_sync_replica_partitions gauge
+kafka_topic_single_in_sync_replica_partitions{topic="orders"} 1
+kafka_topic_single_in_sync_replica_partitions{topic="secret"} 0
+kafka_topic_single_in_sync_replica_partitions{topic="test-scratch"} 0
 `
 	if err := testutil.CollectAndCompare(c, strings.NewReader(want)); err != nil {
 		t.Fatal(err)
@@ -244,11 +264,11 @@ kafka_topic_replication_factor{topic="test-scratch"} 1
 func TestConfigRendersNothingWithoutMetadata(t *testing.T) {
 	s := configSnapshot()
 	s.Collectors = []snapshot.CollectorResult{{Name: fetch.CollectorMetadata, Err: "no broker answered Metadata"}}
-	c := NewConfig(SnapshotFunc(func() *snapshot.Snapshot { return s }), risk.DefaultPolicy{})
+	c := NewConfig(SnapshotFunc(func() *snapshot.Snapshot { return s }), risk.DefaultPolicy{}, PartitionSeriesAll)
 	if n := testutil.CollectAndCount(c); n != 0 {
 		t.Fatalf("rendered %d series from a poll that did not read the cluster, want 0", n)
 	}
-	c = NewConfig(SnapshotFunc(func() *snapshot.Snapshot { return nil }), risk.DefaultPolicy{})
+	c = NewConfig(SnapshotFunc(func() *snapshot.Snapshot { return nil }), risk.DefaultPolicy{}, PartitionSeriesAll)
 	if n := testutil.CollectAndCount(c); n != 0 {
 		t.Fatalf("rendered %d series before the first poll, want 0", n)
 	}

@@ -25,36 +25,36 @@ var (
 	groupTopicLabel = []string{"consumergroup", "topic"}
 	groupPartLabels = []string{"consumergroup", "topic", "partition"}
 
-	cgCurrentOffsetDesc = prometheus.NewDesc("kafka_consumergroup_current_offset",
-		"Committed offset of the consumer group on the partition (absent when it has none)"+fromLastPoll, groupPartLabels, nil)
-	cgLagDesc = prometheus.NewDesc("kafka_consumergroup_lag",
-		"Messages the consumer group has not consumed on the partition: latest offset minus committed offset, never negative"+fromLastPoll, groupPartLabels, nil)
-	cgLagSecondsDesc = prometheus.NewDesc("kafka_consumergroup_lag_seconds",
-		"Age in seconds of the oldest message the consumer group has not consumed on the partition, 0 when caught up; absent when the exporter's history does not reach back to it"+fromLastPoll, groupPartLabels, nil)
-	cgBehindLogStartDesc = prometheus.NewDesc("kafka_consumergroup_messages_behind_log_start",
-		"Messages retention deleted before the consumer group read them: log start offset minus committed offset when the commit is below the log start, else 0"+fromLastPoll, groupPartLabels, nil)
-	cgCurrentOffsetSumDesc = prometheus.NewDesc("kafka_consumergroup_current_offset_sum",
-		"Sum of the consumer group's committed offsets over the topic's partitions"+fromLastPoll, groupTopicLabel, nil)
-	cgLagSumDesc = prometheus.NewDesc("kafka_consumergroup_lag_sum",
-		"Messages the consumer group has not consumed, summed over the topic's partitions whose offsets are known"+fromLastPoll, groupTopicLabel, nil)
-	cgMaxLagSecondsDesc = prometheus.NewDesc("kafka_consumergroup_max_lag_seconds",
-		"Age in seconds of the oldest message the consumer group has not consumed on the topic; absent when some lagging partition's age is unknown"+fromLastPoll, groupTopicLabel, nil)
-	cgHeadroomDesc = prometheus.NewDesc("kafka_consumergroup_retention_headroom_seconds",
-		"Seconds until time-based retention deletes messages the consumer group has not read: retention.ms minus the max lag in seconds; negative when it already does"+fromLastPoll, groupTopicLabel, nil)
-	cgRetentionLostDesc = prometheus.NewDesc("kafka_consumergroup_retention_lost_messages_total",
-		"Messages retention deleted before the consumer group read them, counted once each, since the exporter started watching the group.", groupTopicLabel, nil)
-	cgUnassignedDesc = prometheus.NewDesc("kafka_consumergroup_unassigned_partitions",
-		"Partitions of a topic the stable consumer group subscribes to that no member is assigned: nobody reads them"+fromLastPoll, groupTopicLabel, nil)
-	cgTopicStatusDesc = prometheus.NewDesc("kafka_consumergroup_topic_status",
-		"1 for the consumer group's status on the topic (OK, WARN, REWIND, STALL, STOP; the worst of its partitions), 0 for the others"+fromLastPoll, []string{"consumergroup", "topic", "status"}, nil)
-	cgMembersDesc = prometheus.NewDesc("kafka_consumergroup_members",
-		"Number of members of the consumer group"+fromLastPoll, groupLabels, nil)
-	cgStateDesc = prometheus.NewDesc("kafka_consumergroup_state",
-		"1 for the consumer group's current state, 0 for the others"+fromLastPoll, []string{"consumergroup", "state"}, nil)
-	cgRebalancesDesc = prometheus.NewDesc("kafka_consumergroup_rebalances_total",
-		"Rebalances of the consumer group (generation changes, or member-set changes when the generation is not exposed) since the exporter started watching it.", groupLabels, nil)
-	cgStatusDesc = prometheus.NewDesc("kafka_consumergroup_status",
-		"1 for the consumer group's status (OK, WARN, REWIND, STALL, STOP; the worst of its partitions), 0 for the others"+fromLastPoll, []string{"consumergroup", "status"}, nil)
+	cgCurrentOffsetDesc = gaugeFamily("kafka_consumergroup_current_offset",
+		"Committed offset of the consumer group on the partition (absent when it has none)"+fromLastPoll, groupPartLabels...)
+	cgLagDesc = gaugeFamily("kafka_consumergroup_lag",
+		"Messages the consumer group has not consumed on the partition: latest offset minus committed offset, never negative"+fromLastPoll, groupPartLabels...)
+	cgLagSecondsDesc = gaugeFamily("kafka_consumergroup_lag_seconds",
+		"Age in seconds of the oldest message the consumer group has not consumed on the partition, 0 when caught up; absent when the exporter's history does not reach back to it"+fromLastPoll, groupPartLabels...)
+	cgBehindLogStartDesc = gaugeFamily("kafka_consumergroup_messages_behind_log_start",
+		"Messages retention deleted before the consumer group read them: log start offset minus committed offset when the commit is below the log start, else 0"+fromLastPoll, groupPartLabels...)
+	cgCurrentOffsetSumDesc = gaugeFamily("kafka_consumergroup_current_offset_sum",
+		"Sum of the consumer group's committed offsets over the topic's partitions"+fromLastPoll, groupTopicLabel...)
+	cgLagSumDesc = gaugeFamily("kafka_consumergroup_lag_sum",
+		"Messages the consumer group has not consumed, summed over the topic's partitions whose offsets are known"+fromLastPoll, groupTopicLabel...)
+	cgMaxLagSecondsDesc = gaugeFamily("kafka_consumergroup_max_lag_seconds",
+		"Age in seconds of the oldest message the consumer group has not consumed on the topic; absent when some lagging partition's age is unknown"+fromLastPoll, groupTopicLabel...)
+	cgHeadroomDesc = gaugeFamily("kafka_consumergroup_retention_headroom_seconds",
+		"Seconds until time-based retention deletes messages the consumer group has not read: retention.ms minus the max lag in seconds; negative when it already does"+fromLastPoll, groupTopicLabel...)
+	cgRetentionLostDesc = counterFamily("kafka_consumergroup_retention_lost_messages_total",
+		"Messages retention deleted before the consumer group read them, counted once each, since the exporter started watching the group.", groupTopicLabel...)
+	cgUnassignedDesc = gaugeFamily("kafka_consumergroup_unassigned_partitions",
+		"Partitions of a topic the stable consumer group subscribes to that no member is assigned: nobody reads them"+fromLastPoll, groupTopicLabel...)
+	cgTopicStatusDesc = gaugeFamily("kafka_consumergroup_topic_status",
+		"1 for the consumer group's status on the topic (OK, WARN, REWIND, STALL, STOP; the worst of its partitions), 0 for the others"+fromLastPoll, []string{"consumergroup", "topic", "status"}...)
+	cgMembersDesc = gaugeFamily("kafka_consumergroup_members",
+		"Number of members of the consumer group"+fromLastPoll, groupLabels...)
+	cgStateDesc = gaugeFamily("kafka_consumergroup_state",
+		"1 for the consumer group's current state, 0 for the others"+fromLastPoll, []string{"consumergroup", "state"}...)
+	cgRebalancesDesc = counterFamily("kafka_consumergroup_rebalances_total",
+		"Rebalances of the consumer group (generation changes, or member-set changes when the generation is not exposed) since the exporter started watching it.", groupLabels...)
+	cgStatusDesc = gaugeFamily("kafka_consumergroup_status",
+		"1 for the consumer group's status (OK, WARN, REWIND, STALL, STOP; the worst of its partitions), 0 for the others"+fromLastPoll, []string{"consumergroup", "status"}...)
 )
 
 // ReportSource gives the latest consumer report (nil before the first poll).
@@ -74,28 +74,26 @@ func NewConsumer(source ReportSource, granularity string) *Consumer {
 	return &Consumer{source: source, perPartition: granularity != GranularityTopic}
 }
 
-// Describe implements prometheus.Collector.
-func (c *Consumer) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{cgCurrentOffsetDesc, cgLagDesc, cgLagSecondsDesc, cgBehindLogStartDesc,
-		cgCurrentOffsetSumDesc, cgLagSumDesc, cgMaxLagSecondsDesc, cgHeadroomDesc, cgRetentionLostDesc,
-		cgUnassignedDesc, cgTopicStatusDesc, cgMembersDesc, cgStateDesc, cgRebalancesDesc, cgStatusDesc} {
-		ch <- d
-	}
-}
+var consumerFamilies = []*family{cgCurrentOffsetDesc, cgLagDesc, cgLagSecondsDesc, cgBehindLogStartDesc,
+	cgCurrentOffsetSumDesc, cgLagSumDesc, cgMaxLagSecondsDesc, cgHeadroomDesc, cgRetentionLostDesc,
+	cgUnassignedDesc, cgTopicStatusDesc, cgMembersDesc, cgStateDesc, cgRebalancesDesc, cgStatusDesc}
 
-// Collect implements prometheus.Collector. Nothing is rendered when the last
-// poll could not read the cluster metadata.
-func (c *Consumer) Collect(ch chan<- prometheus.Metric) {
+func (c *Consumer) families() []*family { return consumerFamilies }
+
+// Describe implements prometheus.Collector.
+func (c *Consumer) Describe(ch chan<- *prometheus.Desc) { describe(ch, consumerFamilies) }
+
+// Collect implements prometheus.Collector.
+func (c *Consumer) Collect(ch chan<- prometheus.Metric) { c.render(channelWriter(ch)) }
+
+// render emits the samples. Nothing is rendered when the last poll could not
+// read the cluster metadata.
+func (c *Consumer) render(w sampleWriter) {
 	r := c.source.Report()
 	if r == nil || !r.Snapshot.Succeeded(fetch.CollectorMetadata) {
 		return
 	}
-	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
-		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
-	}
-	counter := func(d *prometheus.Desc, v float64, labels ...string) {
-		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v, labels...)
-	}
+	gauge, counter := w.sample, w.sample
 	for gi := range r.Groups {
 		g := &r.Groups[gi]
 		if g.MembersKnown {
@@ -159,4 +157,4 @@ func (c *Consumer) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-var _ prometheus.Collector = (*Consumer)(nil)
+var _ renderer = (*Consumer)(nil)

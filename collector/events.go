@@ -9,20 +9,20 @@ import (
 const sinceStart = ", counted by comparing successive polls since the exporter started."
 
 var (
-	isrShrinksDesc = prometheus.NewDesc("kafka_topic_isr_shrinks_total",
-		"Number of times a partition of the topic lost a replica from its ISR"+sinceStart, []string{"topic"}, nil)
-	isrExpandsDesc = prometheus.NewDesc("kafka_topic_isr_expands_total",
-		"Number of times a partition of the topic gained a replica in its ISR"+sinceStart, []string{"topic"}, nil)
-	brokerISRShrinksDesc = prometheus.NewDesc("kafka_broker_isr_shrinks_total",
-		"Number of replicas hosted on the broker that were dropped from their partition's ISR"+sinceStart, []string{"id"}, nil)
-	leaderChangesDesc = prometheus.NewDesc("kafka_topic_leader_changes_total",
-		"Number of leader elections (new leader id or leader epoch) in partitions of the topic"+sinceStart, []string{"topic"}, nil)
-	uncleanDesc = prometheus.NewDesc("kafka_topic_unclean_leader_elections_suspected_total",
-		"Number of leader elections in partitions of the topic that look unclean: the new leader was outside the previous ISR, or the high watermark fell"+sinceStart, []string{"topic"}, nil)
-	truncatedDesc = prometheus.NewDesc("kafka_topic_truncated_messages_total",
-		"Number of messages (offsets) that consumers could read and that vanished because a partition's high watermark went backwards: measured message loss"+sinceStart, []string{"topic"}, nil)
-	lastISRChangeDesc = prometheus.NewDesc("kafka_topic_partition_last_isr_change_timestamp_seconds",
-		"Unix time of the poll that last saw the partition's ISR change; only partitions whose ISR changed since the exporter started.", partitionLabels, nil)
+	isrShrinksDesc = counterFamily("kafka_topic_isr_shrinks_total",
+		"Number of times a partition of the topic lost a replica from its ISR"+sinceStart, []string{"topic"}...)
+	isrExpandsDesc = counterFamily("kafka_topic_isr_expands_total",
+		"Number of times a partition of the topic gained a replica in its ISR"+sinceStart, []string{"topic"}...)
+	brokerISRShrinksDesc = counterFamily("kafka_broker_isr_shrinks_total",
+		"Number of replicas hosted on the broker that were dropped from their partition's ISR"+sinceStart, []string{"id"}...)
+	leaderChangesDesc = counterFamily("kafka_topic_leader_changes_total",
+		"Number of leader elections (new leader id or leader epoch) in partitions of the topic"+sinceStart, []string{"topic"}...)
+	uncleanDesc = counterFamily("kafka_topic_unclean_leader_elections_suspected_total",
+		"Number of leader elections in partitions of the topic that look unclean: the new leader was outside the previous ISR, or the high watermark fell"+sinceStart, []string{"topic"}...)
+	truncatedDesc = counterFamily("kafka_topic_truncated_messages_total",
+		"Number of messages (offsets) that consumers could read and that vanished because a partition's high watermark went backwards: measured message loss"+sinceStart, []string{"topic"}...)
+	lastISRChangeDesc = gaugeFamily("kafka_topic_partition_last_isr_change_timestamp_seconds",
+		"Unix time of the poll that last saw the partition's ISR change; only partitions whose ISR changed since the exporter started.", partitionLabels...)
 )
 
 // EventSource gives the accumulated event counters.
@@ -40,20 +40,20 @@ type Events struct {
 // NewEvents returns the events collector.
 func NewEvents(source EventSource) *Events { return &Events{source: source} }
 
+var eventFamilies = []*family{isrShrinksDesc, isrExpandsDesc, brokerISRShrinksDesc, leaderChangesDesc,
+	uncleanDesc, truncatedDesc, lastISRChangeDesc}
+
+func (c *Events) families() []*family { return eventFamilies }
+
 // Describe implements prometheus.Collector.
-func (c *Events) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{isrShrinksDesc, isrExpandsDesc, brokerISRShrinksDesc, leaderChangesDesc,
-		uncleanDesc, truncatedDesc, lastISRChangeDesc} {
-		ch <- d
-	}
-}
+func (c *Events) Describe(ch chan<- *prometheus.Desc) { describe(ch, eventFamilies) }
 
 // Collect implements prometheus.Collector.
-func (c *Events) Collect(ch chan<- prometheus.Metric) {
+func (c *Events) Collect(ch chan<- prometheus.Metric) { c.render(channelWriter(ch)) }
+
+func (c *Events) render(w sampleWriter) {
 	counts := c.source.Counts()
-	counter := func(d *prometheus.Desc, v uint64, labels ...string) {
-		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
-	}
+	counter := func(f *family, v uint64, labels ...string) { w.sample(f, float64(v), labels...) }
 	for topic, tc := range counts.Topics {
 		counter(isrShrinksDesc, tc.ISRShrinks, topic)
 		counter(isrExpandsDesc, tc.ISRExpands, topic)
@@ -65,8 +65,8 @@ func (c *Events) Collect(ch chan<- prometheus.Metric) {
 		counter(brokerISRShrinksDesc, n, id(broker))
 	}
 	for k, at := range counts.LastISRChange {
-		ch <- prometheus.MustNewConstMetric(lastISRChangeDesc, prometheus.GaugeValue, unixSeconds(at), k.Topic, id(k.Partition))
+		w.sample(lastISRChangeDesc, unixSeconds(at), k.Topic, id(k.Partition))
 	}
 }
 
-var _ prometheus.Collector = (*Events)(nil)
+var _ renderer = (*Events)(nil)

@@ -42,7 +42,7 @@ func testSnapshot() *snapshot.Snapshot {
 }
 
 func TestReplicationGolden(t *testing.T) {
-	c := NewReplication(SnapshotFunc(testSnapshot))
+	c := NewReplication(SnapshotFunc(testSnapshot), PartitionSeriesAll)
 	want := `
 # HELP kafka_broker_info Information about a live broker (always 1), from the last poll.
 # TYPE kafka_broker_info gauge
@@ -108,6 +108,17 @@ kafka_topic_partition_under_replicated_partition{partition="1",topic="orders"} 0
 # TYPE kafka_topic_partitions gauge
 kafka_topic_partitions{topic="orders"} 2
 kafka_topic_partitions{topic="payments"} 1
+# HELP kafka_topic_messages_in_total Sum of the latest offsets (high watermarks) of the topic's partitions: messages appended since the topic was created; rate() is the produce rate in messages per second. Absent while an offset is unknown, from the last poll.
+# TYPE kafka_topic_messages_in_total counter
+kafka_topic_messages_in_total{topic="payments"} 7
+# HELP kafka_topic_offline_partitions Number of the topic's partitions without a live leader (neither writable nor readable), from the last poll.
+# TYPE kafka_topic_offline_partitions gauge
+kafka_topic_offline_partitions{topic="orders"} 1
+kafka_topic_offline_partitions{topic="payments"} 0
+# HELP kafka_topic_under_replicated_partitions Number of the topic's partitions with fewer in-sync replicas than assigned replicas, from the last poll.
+# TYPE kafka_topic_under_replicated_partitions gauge
+kafka_topic_under_replicated_partitions{topic="orders"} 1
+kafka_topic_under_replicated_partitions{topic="payments"} 0
 `
 	if err := testutil.CollectAndCompare(c, strings.NewReader(want)); err != nil {
 		t.Fatal(err)
@@ -122,7 +133,7 @@ func TestReplicationRendersNothingWithoutMetadata(t *testing.T) {
 		}},
 	} {
 		t.Run(name, func(t *testing.T) {
-			c := NewReplication(SnapshotFunc(func() *snapshot.Snapshot { return s }))
+			c := NewReplication(SnapshotFunc(func() *snapshot.Snapshot { return s }), PartitionSeriesAll)
 			if n := testutil.CollectAndCount(c); n != 0 {
 				t.Fatalf("rendered %d series from a poll that did not read the cluster, want 0", n)
 			}

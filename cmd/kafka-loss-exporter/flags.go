@@ -42,6 +42,9 @@ type flags struct {
 	configPollInterval time.Duration
 	riskConfigFile     string
 	consumer           *consumerFlags
+	canary             *canaryFlags
+	// partitionSeries is "all" or "at-risk" (--partition.series).
+	partitionSeries string
 }
 
 // defineFlags declares the command line on app.
@@ -94,7 +97,10 @@ func defineFlags(app *kingpin.Application) *flags {
 	durationFlag(app, "config.poll.interval", "Time between two reads of topic and broker configuration (DescribeConfigs); a new topic or broker is read at the next poll.", "5m", &f.configPollInterval)
 	app.Flag("risk.config", "YAML policy file setting the loss-risk thresholds and exemptions (see docs/risks.md; empty: the defaults).").
 		Default("").StringVar(&f.riskConfigFile)
+	enumFlag(app, "partition.series", "Per-partition series (kafka_topic_partition_*): all, or at-risk (only for partitions that are not healthy: offline, under-replicated, with an offline replica, a Metadata error or unknown offsets; per-topic counts stay for every topic; see docs/scale.md).",
+		"all", &f.partitionSeries, "all", "at-risk")
 	f.consumer = defineConsumerFlags(app)
+	f.canary = defineCanaryFlags(app)
 	return f
 }
 
@@ -123,7 +129,10 @@ func (f *flags) validate() error {
 			return fmt.Errorf("--web.telemetry-path %q clashes with the %s endpoint", f.metricsPath, p)
 		}
 	}
-	return f.consumer.validate()
+	if err := f.consumer.validate(); err != nil {
+		return err
+	}
+	return f.canary.validate()
 }
 
 // nextPollInterval is the time until the next poll after a successful poll

@@ -10,6 +10,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/common/version"
 	"github.com/prometheus/exporter-toolkit/web"
+
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/metricshttp"
 )
 
 // readiness says whether the first poll has succeeded.
@@ -22,13 +24,23 @@ func (l promhttpLogger) Println(v ...any) { level.Error(l.logger).Log("msg", fmt
 
 // newHandler returns the exporter's HTTP routes: metrics, the landing page,
 // /healthz (the process is alive) and /ready (a poll has succeeded).
-func newHandler(metricsPath string, gatherer prometheus.Gatherer, ready readiness, logger log.Logger) (http.Handler, error) {
+//
+// own is the exporter's own registry, gathered on every scrape; cache holds
+// the poll-derived families rendered once per poll; pollRegistry has the
+// same poll-derived collectors for the standard path, used only for
+// protobuf clients.
+func newHandler(metricsPath string, own, pollRegistry prometheus.Gatherer, cache metricshttp.Cache, ready readiness, logger log.Logger) (http.Handler, error) {
 	mux := http.NewServeMux()
-	mux.Handle(metricsPath, promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{
+	protobuf := promhttp.HandlerFor(prometheus.Gatherers{own, pollRegistry}, promhttp.HandlerOpts{
 		ErrorLog:            promhttpLogger{logger},
 		ErrorHandling:       promhttp.ContinueOnError,
-		MaxRequestsInFlight: 10,
-	}))
+		MaxRequestsInFlight: 2,
+	})
+	metrics, err := metricshttp.New(own, cache, protobuf, promhttpLogger{logger})
+	if err != nil {
+		return nil, err
+	}
+	mux.Handle(metricsPath, metrics)
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")

@@ -29,6 +29,7 @@ import (
 	"github.com/rcrowley/go-metrics"
 
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/collector"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/canary"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/consumers"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/events"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/fetch"
@@ -37,6 +38,7 @@ import (
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/policy"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/poller"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/risk"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
 )
 
 const exporterName = "kafka_loss_exporter"
@@ -145,24 +147,73 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 	collectorErrors := poller.NewCollectorErrors(log.With(logger, "component", "poller"), fetch.CollectorMetadata)
 	poll.Observe(collectorErrors.Observe)
 
+	partitionSeries, err := collector.ParsePartitionSeries(f.partitionSeries)
+	if err != nil {
+		return usageError{fmt.Errorf("--partition.series: %w", err)}
+	}
+	// The poll-derived collectors, twice: rendered once per poll into the
+	// exposition cache from the snapshot being published (an observer, so
+	// the poll's duration includes rendering), and registered the standard
+	// way over the published snapshot for protobuf clients.
+	pollCollectors := func(source collector.SnapshotSource) []prometheus.Collector {
+		return []prometheus.Collector{
+			collector.NewReplication(source, partitionSeries),
+			collector.NewEvents(replicationEvents),
+			collector.NewConfig(source, riskPolicy, partitionSeries),
+			collector.NewConsumer(freshReports{groupTracker, source}, f.consumer.granularity),
+		}
+	}
+	var rendering *snapshot.Snapshot // only used on the poll goroutine
+	exposition, err := collector.NewExposition(pollCollectors(collector.SnapshotFunc(func() *snapshot.Snapshot { return rendering }))...)
+	if err != nil {
+		return err
+	}
+	poll.Observe(func(s *snapshot.Snapshot, _ error) {
+		rendering = s
+		exposition.Render()
+		rendering = nil
+	})
+
+	// The exporter's own metrics, gathered on every scrape.
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(
 		versioncollector.NewCollector(exporterName),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collector.NewExporter(poll, poll, client.Requests, fetcher.Collectors()),
-		collector.NewReplication(poll),
-		collector.NewEvents(replicationEvents),
-		collector.NewConfig(poll, riskPolicy),
-		collector.NewConsumer(freshReports{groupTracker, poll}, f.consumer.granularity),
+		collector.NewExpositionStats(exposition),
 		collector.NewCollectorErrors(collectorErrors),
 	)
+	pollRegistry := prometheus.NewRegistry()
+	pollRegistry.MustRegister(pollCollectors(poll)...)
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go poll.Run(ctx)
+	if f.canary.enable {
+		f.canary.warnUnsafe(logger)
+		c := canary.New(canary.Options{
+			TopicOptions: f.canary.topicOptions(),
+			Interval:     f.canary.interval,
+			LossTimeout:  f.canary.lossTimeout,
+			Servers:      f.kafka.Servers,
+			Sarama:       saramaConf,
+		}, canary.NewMetrics(registry), log.With(logger, "component", "canary"))
+		canaryDone := make(chan struct{})
+		go func() { defer close(canaryDone); c.Run(ctx) }()
+		// On return ctx is cancelled (stop above); wait for the canary to
+		// close its producer and consumer.
+		defer func() {
+			stop()
+			select {
+			case <-canaryDone:
+			case <-time.After(8 * time.Second):
+				level.Warn(logger).Log("msg", "the canary did not stop within 8s")
+			}
+		}()
+	}
 
-	handler, err := newHandler(f.metricsPath, registry, poll, logger)
+	handler, err := newHandler(f.metricsPath, registry, pollRegistry, freshCache{exposition, poll}, poll, logger)
 	if err != nil {
 		return err
 	}

@@ -158,14 +158,28 @@ func (c *ConsumerGroups) listGroups(ctx context.Context, broker int32) ([]listed
 
 // readGroups describes and reads the committed offsets of the groups one
 // broker coordinates: one DescribeGroups (for the groups that may have
-// members) and one OffsetFetch (for all of them).
+// members) and one OffsetFetch (for all of them), sent together so that a
+// poll waits one round trip for both.
 func (c *ConsumerGroups) readGroups(ctx context.Context, coordinator int32, groups []*snapshot.Group) error {
-	var errs []error
-	if err := c.describeGroups(ctx, coordinator, groups); err != nil {
-		errs = append(errs, err)
+	var describeErr, offsetsErr error
+	offsetErrs := make([]string, len(groups)) // OffsetFetch errors, by group index
+	parallel(2, func(i int) {
+		if i == 0 {
+			describeErr = c.describeGroups(ctx, coordinator, groups)
+		} else {
+			offsetsErr = c.fetchOffsets(ctx, coordinator, groups, offsetErrs)
+		}
+	})
+	for i, g := range groups {
+		if offsetErrs[i] != "" {
+			g.Err = joinErr(g.Err, offsetErrs[i])
+		}
 	}
-	if err := c.fetchOffsets(ctx, coordinator, groups); err != nil {
-		errs = append(errs, err)
+	var errs []error
+	for _, err := range []error{describeErr, offsetsErr} {
+		if err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("broker %d: %w", coordinator, joinErrs(errs))
@@ -353,23 +367,25 @@ func generationOf(members []snapshot.Member) int32 {
 // fetchOffsets reads the committed offsets of all groups of one coordinator
 // with one OffsetFetch v8 request (Kafka 3.0+). With an older --kafka.version
 // it falls back to one request per group, the only form those versions have.
-func (c *ConsumerGroups) fetchOffsets(ctx context.Context, coordinator int32, groups []*snapshot.Group) error {
+// Per-group errors go to errs (same index as groups), not to the groups,
+// which DescribeGroups may be filling at the same time.
+func (c *ConsumerGroups) fetchOffsets(ctx context.Context, coordinator int32, groups []*snapshot.Group, errs []string) error {
 	if !c.client.Version().IsAtLeast(sarama.V3_0_0_0) {
-		var errs []error
-		for _, g := range groups {
-			if err := c.fetchOffsetsOf(ctx, coordinator, []*snapshot.Group{g}); err != nil {
-				errs = append(errs, err)
+		var failed []error
+		for i, g := range groups {
+			if err := c.fetchOffsetsOf(ctx, coordinator, []*snapshot.Group{g}, errs[i:i+1]); err != nil {
+				failed = append(failed, err)
 			}
 		}
-		if len(errs) > 0 {
-			return fmt.Errorf("OffsetFetch: %w", joinErrs(errs))
+		if len(failed) > 0 {
+			return fmt.Errorf("OffsetFetch: %w", joinErrs(failed))
 		}
 		return nil
 	}
-	return c.fetchOffsetsOf(ctx, coordinator, groups)
+	return c.fetchOffsetsOf(ctx, coordinator, groups, errs)
 }
 
-func (c *ConsumerGroups) fetchOffsetsOf(ctx context.Context, coordinator int32, groups []*snapshot.Group) error {
+func (c *ConsumerGroups) fetchOffsetsOf(ctx context.Context, coordinator int32, groups []*snapshot.Group, errs []string) error {
 	req := sarama.NewOffsetFetchRequest(c.client.Version(), groups[0].Name, nil)
 	if req.Version >= 8 {
 		req.Groups = req.Groups[:0]
@@ -381,18 +397,18 @@ func (c *ConsumerGroups) fetchOffsetsOf(ctx context.Context, coordinator int32, 
 		return b.FetchOffset(req)
 	})
 	if err != nil {
-		for _, g := range groups {
-			g.Err = joinErr(g.Err, "OffsetFetch: "+kafka.ErrorName(err))
+		for i := range groups {
+			errs[i] = joinErr(errs[i], "OffsetFetch: "+kafka.ErrorName(err))
 		}
 		return fmt.Errorf("OffsetFetch: %w", err)
 	}
-	for _, g := range groups {
+	for i, g := range groups {
 		var blocks map[string]map[int32]*sarama.OffsetFetchResponseBlock
 		kerr := sarama.ErrNoError
 		if resp.Version >= 8 {
 			rg := resp.GetGroup(g.Name)
 			if rg == nil {
-				g.Err = joinErr(g.Err, "OffsetFetch: group missing from the answer")
+				errs[i] = joinErr(errs[i], "OffsetFetch: group missing from the answer")
 				continue
 			}
 			blocks, kerr = rg.Blocks, rg.Err
@@ -400,7 +416,7 @@ func (c *ConsumerGroups) fetchOffsetsOf(ctx context.Context, coordinator int32, 
 			blocks, kerr = resp.Blocks, resp.Err
 		}
 		if kerr != sarama.ErrNoError && kerr != sarama.ErrGroupIDNotFound {
-			g.Err = joinErr(g.Err, "OffsetFetch: "+kafka.ErrorName(kerr))
+			errs[i] = joinErr(errs[i], "OffsetFetch: "+kafka.ErrorName(kerr))
 			continue
 		}
 		g.OffsetsKnown = true

@@ -40,7 +40,7 @@ type partitionRef struct {
 
 // fetchOffsets reads the earliest and latest offset of every partition with
 // two ListOffsets requests per leader broker (one for each timestamp), sent
-// to all leaders in parallel. Failures are carried per partition; the error
+// to all leaders, and both to each leader, in parallel. Failures are carried per partition; the error
 // says which brokers failed.
 func fetchOffsets(ctx context.Context, client *kafka.Client, topics []snapshot.Topic) error {
 	byLeader := map[int32][]partitionRef{}
@@ -86,17 +86,27 @@ func fetchOffsets(ctx context.Context, client *kafka.Client, topics []snapshot.T
 }
 
 // offsetsFromLeader fills the offsets of the partitions led by one broker.
+// The two requests go out together on the broker's connection (Kafka
+// answers them in order), so a poll waits one round trip, not two.
 func offsetsFromLeader(ctx context.Context, client *kafka.Client, leader int32, parts []partitionRef) error {
-	oldest, err := listOffsets(ctx, client, leader, parts, sarama.OffsetOldest)
-	if err == nil {
-		var latest *sarama.OffsetResponse
-		latest, err = listOffsets(ctx, client, leader, parts, sarama.OffsetNewest)
-		if err == nil {
-			for _, ref := range parts {
-				ref.p.Offsets = offsetsOf(oldest, latest, ref.topic, ref.p.ID)
-			}
-			return nil
+	var oldest, latest *sarama.OffsetResponse
+	var oldestErr, latestErr error
+	parallel(2, func(i int) {
+		if i == 0 {
+			oldest, oldestErr = listOffsets(ctx, client, leader, parts, sarama.OffsetOldest)
+		} else {
+			latest, latestErr = listOffsets(ctx, client, leader, parts, sarama.OffsetNewest)
 		}
+	})
+	err := oldestErr
+	if err == nil {
+		err = latestErr
+	}
+	if err == nil {
+		for _, ref := range parts {
+			ref.p.Offsets = offsetsOf(oldest, latest, ref.topic, ref.p.ID)
+		}
+		return nil
 	}
 	for _, ref := range parts {
 		ref.p.Offsets = snapshot.Offsets{Err: "leader unreachable"}

@@ -92,3 +92,18 @@ func Brokers(s *snapshot.Snapshot) []BrokerHealth {
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
 }
+
+// Healthy reports whether a partition is healthy, the test that
+// --partition.series=at-risk uses to leave its per-partition series out: it
+// has a live leader, every assigned replica is in its ISR, Kafka reports no
+// replica offline, Metadata gave no error for it, and its offsets were read.
+// A healthy partition is never under-replicated, offline, at or under
+// min.insync.replicas because it lost a replica, nor down to a single
+// in-sync replica; a fully replicated partition that is at or under
+// min.insync.replicas only because of its configuration (replication factor
+// <= min.insync.replicas) is healthy here: that is a topic configuration
+// finding (kafka_topic_loss_risk), and the per-topic counts still include it.
+// The leader being the preferred one is not part of health.
+func Healthy(p *snapshot.Partition, h PartitionHealth) bool {
+	return !h.Offline && !h.UnderReplicated && h.OfflineReplicas == 0 && p.Err == "" && p.Offsets.Known
+}

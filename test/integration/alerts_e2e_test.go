@@ -51,7 +51,11 @@ func TestAlertsEndToEnd(t *testing.T) {
 	c.Produce(t, topic, 1, 5, sarama.WaitForAll)
 	c.CommitOffsets(t, group, topic, map[int32]int64{0: 5, 1: 5})
 
-	e := startExporter(t, "--config.poll.interval=3s")
+	// The canary serves the kafka_canary_* metrics the canary rules read
+	// (its produce errors once the nodes stop).
+	canaryTopic := kafkatest.UniqueTopic("alerts-e2e-canary")
+	t.Cleanup(func() { c.DeleteTopic(t, canaryTopic) })
+	e := startExporter(t, "--config.poll.interval=3s", "--canary.enable", "--canary.topic="+canaryTopic)
 	prom := startPrometheus(t, promBin, e.URL())
 
 	underMinISR := fmt.Sprintf(`kafka_topic_partition_under_min_isr{topic=%q}`, topic)

@@ -1,0 +1,167 @@
+package dashboards
+
+// UIDs of the dashboards (fixed, so links and bookmarks survive re-imports).
+const (
+	OverviewUID = "kle-loss-overview"
+	TopicUID    = "kle-topic-detail"
+	GroupUID    = "kle-consumer-group-detail"
+	CanaryUID   = "kle-canary"
+)
+
+// perTarget sums a metric per exporter target (cluster).
+func perTarget(expr string) string { return "sum by (" + byTarget + ") (" + expr + ")" }
+
+// Overview is the "Loss risk overview": are we losing messages, where, since
+// when.
+func Overview() *Dashboard {
+	l := &layout{}
+	l.row("Are messages being lost or at risk right now?")
+	offline := alert("KafkaPartitionOffline")
+	l.add(4, 5, stat("Offline partitions",
+		"Partitions with no live leader, summed over the cluster's topics. Producers cannot write to them (messages are "+
+			"dropped once their retries run out) and consumers cannot read them; electing a stale replica to bring them "+
+			"back loses acknowledged messages. "+offline.Sentence(),
+		"none", offline.Steps(), query(perTarget(sel("kafka_topic_offline_partitions")), "{{instance}}")))
+	underMin := alert("KafkaPartitionUnderMinISR")
+	l.add(4, 5, stat("Partitions under min ISR",
+		"Partitions with fewer in-sync replicas than min.insync.replicas. acks=all producers get NOT_ENOUGH_REPLICAS "+
+			"and drop messages when their retries run out; acks=0/1 producers write to fewer copies than promised. "+
+			"Includes topics whose replication factor is below their min.insync.replicas (a configuration finding); "+
+			"the alert only counts partitions that lost a replica. "+underMin.Sentence(),
+		"none", underMin.Steps(), query(perTarget(sel("kafka_topic_under_min_isr_partitions")), "{{instance}}")))
+	atMin := alert("KafkaPartitionAtMinISR")
+	l.add(4, 5, stat("Partitions at min ISR",
+		"Partitions with exactly min.insync.replicas in-sync replicas: one more replica falling out of sync stops "+
+			"acks=all writes, and producers drop messages when their retries run out. Always counts healthy partitions of topics whose replication factor equals their "+
+			"min.insync.replicas (no write fault tolerance). "+atMin.Sentence(),
+		"none", atMin.Steps(), query(perTarget(sel("kafka_topic_at_min_isr_partitions")), "{{instance}}")))
+	urp := alert("KafkaPartitionUnderReplicated")
+	l.add(4, 5, stat("Under-replicated partitions",
+		"Partitions with fewer in-sync replicas than assigned replicas: new messages have fewer copies than "+
+			"planned, so one more failure may block writes or lose data. Short blips during broker restarts are "+
+			"normal. "+urp.Sentence(),
+		"none", urp.Steps(), query(perTarget(sel("kafka_topic_under_replicated_partitions")), "{{instance}}")))
+	single := alert("KafkaPartitionSingleInSyncReplica")
+	l.add(4, 5, stat("Single in-sync replica",
+		"Partitions with more than one replica but only one in sync: their messages exist on one disk only, and "+
+			"losing that broker or disk loses them for good. "+single.Sentence(),
+		"none", single.Steps(), query(perTarget(sel("kafka_topic_single_in_sync_replica_partitions")), "{{instance}}")))
+	down := alert("KafkaBrokerDown")
+	l.add(4, 5, stat("Brokers down",
+		"Brokers that host replicas but are missing from the live broker list: every partition they host has one "+
+			"copy fewer until they return. "+down.Sentence(),
+		"none", down.Steps(), query(perTarget(sel("kafka_broker_up")+" == bool 0"), "{{instance}}")))
+
+	l.row("Loss that happened in the selected time range")
+	unclean := alert("KafkaUncleanLeaderElectionSuspected")
+	l.add(4, 5, stat("Suspected unclean elections",
+		"Leader elections in the time range where the new leader was outside the previous ISR, or the high "+
+			"watermark fell with the election: acknowledged messages the old leader had may be gone. "+unclean.Sentence(),
+		"none", unclean.Steps(),
+		query(perTarget("increase("+sel("kafka_topic_unclean_leader_elections_suspected_total")+"[$__range])"), "{{instance}}")))
+	truncated := alert("KafkaMessagesTruncated")
+	l.add(5, 5, stat("Truncated messages",
+		"Measured loss in the time range: offsets consumers could read that vanished because a partition's high "+
+			"watermark went backwards (typically after an unclean election). "+truncated.Sentence(),
+		"none", truncated.Steps(),
+		query(perTarget("increase("+sel("kafka_topic_truncated_messages_total")+"[$__range])"), "{{instance}}")))
+	retention := alert("KafkaConsumerGroupRetentionLoss")
+	l.add(5, 5, stat("Messages lost to retention",
+		"Messages retention deleted in the time range before a consumer group read them, summed over groups and "+
+			"topics: they are gone for that group. "+retention.Sentence(),
+		"none", retention.Steps(),
+		query(perTarget("increase("+sel("kafka_consumergroup_retention_lost_messages_total")+"[$__range])"), "{{instance}}")))
+	canaryLost := alert("KafkaCanaryMessagesLost")
+	l.add(5, 5, stat("Canary lost messages",
+		"Messages the exporter's canary produced and had acknowledged (acks=all) but never read back within "+
+			"--canary.loss-timeout, in the time range: end-to-end proof of loss on this cluster. Needs --canary.enable. "+
+			canaryLost.Sentence(),
+		"none", canaryLost.Steps(),
+		query(perTarget("increase("+sel("kafka_canary_messages_lost_total")+"[$__range])"), "{{instance}}")))
+	l.add(5, 5, stat("Cluster-wide loss-risk findings",
+		"Cluster-wide settings that make loss possible (internal topics' replication, broker defaults, brokers that "+
+			"disagree): each one lets committed offsets, transactions or new topics' messages be lost when a broker "+
+			"fails. Alert KafkaClusterLossRisk (info) lists them.",
+		"none", above(blue, 1), query(perTarget(sel("kafka_cluster_loss_risk")), "{{instance}}")))
+
+	l.row("Where: topics and consumer groups")
+	risky := table("Riskiest topics",
+		"Topics ranked by loss-risk score (0-100: 100 has an offline partition, 40 and more a partition under "+
+			"min.insync.replicas; findings add up, see docs/risks.md), with each configuration finding. Click a topic "+
+			"for its detail. Only topics with a score above 0 are listed: an empty table is an all-clear.",
+		"none", nil, []string{"score", ""}, []string{"job"},
+		tableQuery("topk(20, "+sel("kafka_topic_loss_risk_score")+" > 0)"),
+		tableQuery(sel("kafka_topic_loss_risk")+" == 1 and on (job, instance, topic) topk(20, "+
+			sel("kafka_topic_loss_risk_score")+" > 0)"))
+	column(risky, "score", "none", above(yellow, 1, orange, 20, red, 40))
+	l.add(12, 9, linkColumn(risky, "topic", "Topic detail", TopicUID, "topic"))
+	headroomAlert := alert("KafkaConsumerGroupRetentionHeadroomLow")
+	lagAlert := alert("KafkaConsumerGroupLagHigh")
+	headroom := table("Least retention headroom",
+		"Consumer groups closest to losing messages to retention: the time left before retention deletes messages "+
+			"the group has not read (retention.ms minus the age of its oldest unread message), smallest first, with "+
+			"that age. Negative headroom: retention already deletes unread messages. "+headroomAlert.Sentence()+" "+
+			lagAlert.Sentence(),
+		"s", nil, []string{"headroom", "max lag"}, []string{"job"},
+		tableQuery("bottomk(20, "+sel("kafka_consumergroup_retention_headroom_seconds")+")"),
+		tableQuery(sel("kafka_consumergroup_max_lag_seconds")+" and on (job, instance, consumergroup, topic) bottomk(20, "+
+			sel("kafka_consumergroup_retention_headroom_seconds")+")"))
+	column(headroom, "headroom", "s", headroomAlert.Steps())
+	column(headroom, "max lag", "s", lagAlert.Steps())
+	linkColumn(headroom, "consumergroup", "Consumer group detail", GroupUID, "consumergroup")
+	l.add(12, 9, sortAscending(linkColumn(headroom, "topic", "Topic detail", TopicUID, "topic")))
+
+	l.row("Since when: replication over time")
+	l.add(12, 8, minZero(timeseries("Partitions in a risky state",
+		"Partitions per state over time, summed over topics: when the cluster lost redundancy (under-replicated, "+
+			"single in-sync replica), write availability for acks=all (at/under min ISR) or availability (offline). "+
+			"The stats above carry the alert thresholds.",
+		"none", noSteps(),
+		query(perTarget(sel("kafka_topic_offline_partitions")), "offline {{instance}}"),
+		query(perTarget(sel("kafka_topic_under_min_isr_partitions")), "under min ISR {{instance}}"),
+		query(perTarget(sel("kafka_topic_at_min_isr_partitions")), "at min ISR {{instance}}"),
+		query(perTarget(sel("kafka_topic_under_replicated_partitions")), "under-replicated {{instance}}"),
+		query(perTarget(sel("kafka_topic_single_in_sync_replica_partitions")), "single in-sync replica {{instance}}"))))
+	l.add(12, 8, minZero(timeseries("Out-of-sync replicas by broker",
+		"Replicas hosted on each broker that are outside their partition's ISR: which broker is falling behind or "+
+			"down, i.e. where the missing copies are.",
+		"none", noSteps(), query(sel("kafka_broker_out_of_sync_replicas"), "broker {{id}} {{instance}}"))))
+	l.add(12, 8, minZero(timeseries("ISR shrinks and expands",
+		"Partitions losing (shrink) and regaining (expand) an in-sync replica, per second. Each shrink leaves new "+
+			"messages with one copy fewer; shrinks and expands that keep alternating are a flapping replica "+
+			"(alert KafkaPartitionISRFlapping).",
+		"cps", noSteps(),
+		query(perTarget("rate("+sel("kafka_topic_isr_shrinks_total")+"[$__rate_interval])"), "shrinks {{instance}}"),
+		query(perTarget("rate("+sel("kafka_topic_isr_expands_total")+"[$__rate_interval])"), "expands {{instance}}"))))
+	l.add(12, 8, minZero(timeseries("Leader changes",
+		"Leader elections per second. Each election makes producers retry (acks=1 producers can lose what the old "+
+			"leader had not replicated); a burst without a planned restart means brokers are failing.",
+		"cps", noSteps(),
+		query(perTarget("rate("+sel("kafka_topic_leader_changes_total")+"[$__rate_interval])"), "{{instance}}"))))
+
+	l.row("Can we trust this dashboard? Exporter health")
+	exporterDown := alert("KafkaLossExporterDown")
+	l.add(6, 5, valueText(stat("Exporter up",
+		"scrape: Prometheus can scrape the exporter; poll: the exporter's last poll read the cluster. While either is "+
+			"DOWN every panel here is blind: no data is not an all-clear. "+exporterDown.Sentence(),
+		"none", exporterDown.Steps(),
+		query(sel("up"), "scrape {{instance}}"),
+		query(sel("kafka_loss_exporter_up"), "poll {{instance}}")), map[string]string{"0": "DOWN", "1": "UP"}))
+	stale := alert("KafkaLossExporterPollStale")
+	l.add(6, 5, stat("Poll age",
+		"Age of what the exporter shows: time since its last successful poll of the cluster. Above a few poll "+
+			"intervals, losses happening now are not visible yet. "+stale.Sentence(),
+		"s", stale.Steps(),
+		query("time() - "+sel("kafka_loss_exporter_last_poll_success_timestamp_seconds"), "{{instance}}")))
+	failing := alert("KafkaLossExporterCollectorFailing")
+	l.add(12, 5, valueText(stat("Collectors",
+		"Each part of the poll (metadata, offsets, configs, consumer groups...): FAIL means its metrics are missing "+
+			"or incomplete, so panels and alerts built on them may stay silent while messages are lost. "+
+			failing.Sentence(),
+		"none", failing.Steps(),
+		query(sel("kafka_loss_exporter_collector_success"), "{{collector}} {{instance}}")), map[string]string{"0": "FAIL", "1": "OK"}))
+
+	return newDashboard(OverviewUID, "loss-risk-overview.json", "Kafka loss risk overview",
+		"Are we losing Kafka messages, where, and since when? Partition states, loss events, the riskiest topics and "+
+			"consumer groups, and the health of kafka-loss-exporter.", l)
+}

@@ -1,0 +1,95 @@
+{{/* Name of the chart, overridable. */}}
+{{- define "kafka-loss-exporter.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Full name of the release's objects. */}}
+{{- define "kafka-loss-exporter.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "kafka-loss-exporter.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "kafka-loss-exporter.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "kafka-loss-exporter.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{ include "kafka-loss-exporter.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Values.image.tag | default .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{- define "kafka-loss-exporter.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "kafka-loss-exporter.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/* The exporter's command-line flags, as a YAML list. */}}
+{{- define "kafka-loss-exporter.args" -}}
+{{- $v := .Values -}}
+{{- $a := list (printf "--web.listen-address=:%v" $v.service.port) (printf "--log.level=%s" $v.log.level) (printf "--log.format=%s" $v.log.format) -}}
+{{- range required "kafka.servers must list at least one broker" $v.kafka.servers }}
+{{- $a = append $a (printf "--kafka.server=%s" .) }}
+{{- end }}
+{{- with $v.kafka.version }}{{ $a = append $a (printf "--kafka.version=%s" .) }}{{ end }}
+{{- with $v.kafka.clientId }}{{ $a = append $a (printf "--kafka.client-id=%s" .) }}{{ end }}
+{{- with $v.kafka.timeout }}{{ $a = append $a (printf "--kafka.timeout=%s" .) }}{{ end }}
+{{- if $v.kafka.sasl.mechanism }}
+{{- $a = append $a (printf "--kafka.sasl.mechanism=%s" $v.kafka.sasl.mechanism) }}
+{{- $a = append $a (printf "--kafka.sasl.username=%s" (required "kafka.sasl.username is required with kafka.sasl.mechanism" $v.kafka.sasl.username)) }}
+{{- $_ := required "kafka.sasl.existingSecret (the Secret holding the password) is required with kafka.sasl.mechanism" $v.kafka.sasl.existingSecret }}
+{{- $a = append $a (printf "--kafka.sasl.password-file=/etc/kafka-loss-exporter/sasl/%s" $v.kafka.sasl.passwordKey) }}
+{{- end }}
+{{- if $v.kafka.tls.enabled }}
+{{- $a = append $a "--kafka.tls.enabled" }}
+{{- if $v.kafka.tls.existingSecret }}
+{{- with $v.kafka.tls.caKey }}{{ $a = append $a (printf "--kafka.tls.ca-file=/etc/kafka-loss-exporter/tls/%s" .) }}{{ end }}
+{{- with $v.kafka.tls.certKey }}{{ $a = append $a (printf "--kafka.tls.cert-file=/etc/kafka-loss-exporter/tls/%s" .) }}{{ end }}
+{{- with $v.kafka.tls.keyKey }}{{ $a = append $a (printf "--kafka.tls.key-file=/etc/kafka-loss-exporter/tls/%s" .) }}{{ end }}
+{{- end }}
+{{- with $v.kafka.tls.serverName }}{{ $a = append $a (printf "--kafka.tls.server-name=%s" .) }}{{ end }}
+{{- if $v.kafka.tls.insecureSkipVerify }}{{ $a = append $a "--kafka.tls.insecure-skip-verify" }}{{ end }}
+{{- end }}
+{{- with $v.topics.filter }}{{ $a = append $a (printf "--topic.filter=%s" .) }}{{ end }}
+{{- with $v.topics.exclude }}{{ $a = append $a (printf "--topic.exclude=%s" .) }}{{ end }}
+{{- with $v.consumerGroups.filter }}{{ $a = append $a (printf "--group.filter=%s" .) }}{{ end }}
+{{- with $v.consumerGroups.exclude }}{{ $a = append $a (printf "--group.exclude=%s" .) }}{{ end }}
+{{- with $v.poll.interval }}{{ $a = append $a (printf "--poll.interval=%s" .) }}{{ end }}
+{{- with $v.poll.timeout }}{{ $a = append $a (printf "--poll.timeout=%s" .) }}{{ end }}
+{{- if $v.riskPolicy }}{{ $a = append $a "--risk.config=/etc/kafka-loss-exporter/policy/risk-policy.yml" }}{{ end }}
+{{- if $v.canary.enabled }}
+{{- $a = append $a "--canary.enable" }}
+{{- with $v.canary.topic }}{{ $a = append $a (printf "--canary.topic=%s" .) }}{{ end }}
+{{- with $v.canary.interval }}{{ $a = append $a (printf "--canary.interval=%s" .) }}{{ end }}
+{{- with $v.canary.lossTimeout }}{{ $a = append $a (printf "--canary.loss-timeout=%s" .) }}{{ end }}
+{{- end }}
+{{- if $v.web.configSecret }}{{ $a = append $a (printf "--web.config.file=/etc/kafka-loss-exporter/web/%s" $v.web.configKey) }}{{ end }}
+{{- range $v.extraArgs }}{{ $a = append $a (toString .) }}{{ end }}
+{{- toYaml $a }}
+{{- end }}
+
+{{/* Probe handler: HTTP(S) GET of path, or the TCP port under basic auth. */}}
+{{- define "kafka-loss-exporter.probe" -}}
+{{- if .root.Values.web.basicAuth }}
+tcpSocket:
+  port: metrics
+{{- else }}
+httpGet:
+  path: {{ .path }}
+  port: metrics
+  scheme: {{ ternary "HTTPS" "HTTP" .root.Values.web.tls }}
+{{- end }}
+{{- end }}

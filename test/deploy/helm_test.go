@@ -1,0 +1,76 @@
+package deploy
+
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const chart = "deploy/helm/kafka-loss-exporter"
+
+// helm lint --strict and helm template with each value set of the chart's
+// ci/ directory and the defaults: the objects parse, have the expected
+// kinds, the flags the values ask for, and the rules and dashboards of
+// alerts/ and dashboards/ (Helm's escaping of the rules' {{ }} undone).
+func TestHelmChart(t *testing.T) {
+	helm := tool(t, "helm")
+	cases := []struct {
+		name, values string
+		kinds        []string
+		args         []string
+	}{
+		{"defaults", "", []string{"ServiceAccount", "Service", "Deployment"},
+			[]string{"--kafka.server=kafka:9092"}},
+		{"sasl-tls", "ci/sasl-tls-values.yaml", []string{"ServiceAccount", "Service", "Deployment", "ConfigMap"},
+			[]string{"--kafka.sasl.mechanism=scram-sha-512", "--kafka.sasl.password-file=/etc/kafka-loss-exporter/sasl/password",
+				"--kafka.tls.enabled", "--kafka.tls.ca-file=/etc/kafka-loss-exporter/tls/ca.crt", `--topic.filter=orders\..*|payments\..*`,
+				"--risk.config=/etc/kafka-loss-exporter/policy/risk-policy.yml"}},
+		{"canary-webtls", "ci/canary-webtls-values.yaml",
+			[]string{"ServiceAccount", "Service", "Deployment", "ServiceMonitor", "PrometheusRule", "ConfigMap"},
+			[]string{"--canary.enable", "--canary.loss-timeout=1m", "--web.config.file=/etc/kafka-loss-exporter/web/web-config.yml", "--lag.granularity=topic"}},
+		{"all-off", "ci/all-off-values.yaml", []string{"Service", "Deployment"}, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var vals []string
+			if c.values != "" {
+				vals = []string{"-f", filepath.Join(chart, c.values)}
+			}
+			run(t, helm, append([]string{"lint", "--strict", chart}, vals...)...)
+			out := run(t, helm, append([]string{"template", "kle", chart, "--namespace", "monitoring"}, vals...)...)
+			objs := parseObjects(t, c.name, out)
+			checkKinds(t, c.name, objs, c.kinds...)
+			checkHardenedDeployment(t, c.name, objs)
+			checkRulesAndDashboards(t, c.name, objs, true)
+			a := args(objs)
+			for _, want := range c.args {
+				if !slices.Contains(a, want) {
+					t.Errorf("args %v lack %s", a, want)
+				}
+			}
+			if r := find(objs, "PrometheusRule"); r != nil && strings.Contains(string(out), "{{`") {
+				t.Errorf("rendered rules still hold Helm escapes")
+			}
+			if sm := find(objs, "ServiceMonitor"); sm != nil && slices.Contains(a, "--web.config.file=/etc/kafka-loss-exporter/web/web-config.yml") {
+				if got := get(sm, "spec", "endpoints", 0, "scheme"); got != "https" {
+					t.Errorf("ServiceMonitor scheme %v with web TLS", got)
+				}
+			}
+		})
+	}
+}
+
+// Every feature switched on at once (the other sets' values merged).
+func TestHelmChartEverythingOn(t *testing.T) {
+	helm := tool(t, "helm")
+	out := run(t, helm, "template", "kle", chart,
+		"-f", filepath.Join(chart, "ci/sasl-tls-values.yaml"), "-f", filepath.Join(chart, "ci/canary-webtls-values.yaml"))
+	objs := parseObjects(t, "everything", out)
+	checkKinds(t, "everything", objs, "ServiceAccount", "Service", "Deployment", "ServiceMonitor", "PrometheusRule", "ConfigMap", "ConfigMap")
+	checkRulesAndDashboards(t, "everything", objs, true)
+	vols, _ := get(find(objs, "Deployment"), "spec", "template", "spec", "volumes").([]any)
+	if len(vols) != 4 {
+		t.Errorf("%d volumes, want 4 (sasl, kafka-tls, policy, web-config)", len(vols))
+	}
+}

@@ -1,0 +1,125 @@
+// Package scale checks that a poll's cost in Kafka requests does not grow
+// with the cluster: the count is asserted, not a time, so it is stable on
+// any machine.
+package scale
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/fetch"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/kafka"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/test/fakekafka"
+)
+
+// pollRequests starts a synthetic cluster of size o, runs two polls with the
+// exporter's steps (as main wires them) and returns the requests of the
+// second, steady-state poll by API, configuration reads excluded (they have
+// their own interval).
+func pollRequests(t *testing.T, o fakekafka.Options) map[string]uint64 {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	c, err := fakekafka.Start(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+
+	conf, err := kafka.Options{Servers: c.ListenAddrs()[:1], Version: "3.9.0", ClientID: "scale-test", Timeout: 10 * time.Second}.SaramaConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := kafka.NewClient(conf, c.ListenAddrs()[:1])
+	defer client.Close()
+	f := fetch.New(client, fetch.Options{},
+		fetch.NewOffsets(client),
+		fetch.NewConfigs(client, time.Hour),
+		fetch.NewConsumerGroups(client, fetch.GroupOptions{}),
+		fetch.NewRetention(client, time.Hour),
+	)
+	counts := func() map[string]uint64 {
+		out := map[string]uint64{}
+		for _, r := range client.Requests.Counts() {
+			out[r.API] = r.Count
+		}
+		return out
+	}
+	var before map[string]uint64
+	for i := range 2 {
+		before = counts()
+		s, err := f.Fetch(ctx)
+		if err != nil {
+			t.Fatalf("poll %d: %v", i, err)
+		}
+		for _, cr := range s.Collectors {
+			if !cr.Success {
+				t.Fatalf("poll %d: collector %s failed: %s", i, cr.Name, cr.Err)
+			}
+		}
+		if i == 1 {
+			partitions, committed := 0, 0
+			for _, tp := range s.Topics {
+				partitions += len(tp.Partitions)
+			}
+			for _, g := range s.Groups {
+				committed += len(g.Offsets)
+			}
+			if partitions != o.Topics*o.Partitions || len(s.Groups) != o.Groups+o.LiveGroups || committed < o.Groups*o.TopicsPerGroup*o.Partitions {
+				t.Fatalf("snapshot has %d partitions, %d groups, %d committed partitions; want %d, %d, >= %d", partitions, len(s.Groups), committed,
+					o.Topics*o.Partitions, o.Groups+o.LiveGroups, o.Groups*o.TopicsPerGroup*o.Partitions)
+			}
+		}
+	}
+	after := counts()
+	out := map[string]uint64{}
+	for api, n := range after {
+		if api == kafka.APIDescribeConfigs {
+			continue
+		}
+		if d := n - before[api]; d > 0 {
+			out[api] = d
+		}
+	}
+	return out
+}
+
+func format(m map[string]uint64) string {
+	var parts []string
+	for _, api := range []string{kafka.APIMetadata, kafka.APIListOffsets, kafka.APIListGroups, kafka.APIDescribeGroups,
+		kafka.APIConsumerGroupDescribe, kafka.APIOffsetFetch, kafka.APIFindCoordinator, kafka.APIFetch} {
+		if m[api] > 0 {
+			parts = append(parts, fmt.Sprintf("%s=%d", api, m[api]))
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// TestPollRequestsDoNotGrowWithTheCluster polls a small and an 80x larger
+// synthetic cluster (partitions, groups, committed partitions; enough groups
+// in both that every broker coordinates some) and asserts
+// the same number of requests per API, within 6 x brokers + 4.
+func TestPollRequestsDoNotGrowWithTheCluster(t *testing.T) {
+	const brokers = 3
+	small := fakekafka.Options{Brokers: brokers, Topics: 2, Partitions: 6, Records: 2, Groups: 9, TopicsPerGroup: 1, MinInsyncReplicas: 2, LiveGroups: 1}
+	large := fakekafka.Options{Brokers: brokers, Topics: 40, Partitions: 25, Records: 2, Groups: 100, TopicsPerGroup: 2, MinInsyncReplicas: 2, LiveGroups: 1}
+	s, l := pollRequests(t, small), pollRequests(t, large)
+	t.Logf("steady-state poll, %d partitions / %d groups: %s", small.Topics*small.Partitions, small.Groups, format(s))
+	t.Logf("steady-state poll, %d partitions / %d groups: %s", large.Topics*large.Partitions, large.Groups, format(l))
+	if format(s) != format(l) {
+		t.Errorf("requests per poll grow with the cluster:\n small %s\n large %s", format(s), format(l))
+	}
+	total := uint64(0)
+	for _, n := range l {
+		total += n
+	}
+	if limit := uint64(6*brokers + 4); total > limit {
+		t.Errorf("%d requests per poll, more than 6 x brokers + 4 = %d: %s", total, limit, format(l))
+	}
+	if l[kafka.APIListOffsets] == 0 || l[kafka.APIOffsetFetch] == 0 || l[kafka.APIListGroups] == 0 {
+		t.Errorf("a poll step sent nothing: %s", format(l))
+	}
+}
