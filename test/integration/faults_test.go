@@ -192,48 +192,8 @@ func TestFaultNodeKilledMidPoll(t *testing.T) {
 	w.Check(t)
 }
 
-// TestFaultAllNodesDown kills every node: the exporter says up 0 with
-// reason connection, serves no cluster series, logs the outage once rather
-// than once per poll, and recovers when the cluster comes back.
-func TestFaultAllNodesDown(t *testing.T) {
-	c := kafkatest.Require(t)
-	e, before := startFaultExporter(t)
-	w := watch(t, e, watchEvery, faultPollInterval, faultPollTimeout)
-
-	for _, id := range c.NodeIDs() {
-		c.KillNode(t, id)
-	}
-	e.WaitForValue(t, 30*time.Second, "kafka_loss_exporter_up", nil, equals(0), "up 0 with every node dead")
-	failuresAtDown, _ := e.Scrape(t).Value("kafka_loss_exporter_polls_total", map[string]string{"result": "failure"})
-	e.WaitForValue(t, 60*time.Second, "kafka_loss_exporter_polls_total", map[string]string{"result": "failure"},
-		func(v float64) bool { return v >= failuresAtDown+10 }, "ten more failed polls")
-	s := e.Scrape(t)
-	if n := collectorErrors(s, "metadata", "connection"); n < 10 {
-		t.Errorf("collector_errors_total{metadata,connection} = %v, want >= 10", n)
-	}
-	if v, _ := s.Value("kafka_loss_exporter_collector_success", map[string]string{"collector": "offsets"}); v != 0 {
-		t.Errorf("offsets collector success %v while the cluster is down", v)
-	}
-	if got := s.Series("kafka_topic_partition_in_sync_replica"); len(got) != 0 {
-		t.Errorf("%d partition series served while the cluster is down", len(got))
-	}
-	errorLines := 0
-	for _, l := range strings.Split(e.Logs(), "\n") {
-		if strings.Contains(l, `msg="poll failed"`) && strings.Contains(l, "level=error") {
-			errorLines++
-		}
-	}
-	if errorLines < 1 || errorLines > 3 {
-		t.Errorf("%d 'poll failed' error lines for 10+ failed polls, want 1 to 3 (one per change of reason)", errorLines)
-	}
-
-	c.StartAll(t)
-	e.WaitForValue(t, 120*time.Second, "kafka_loss_exporter_up", nil, equals(1), "up again")
-	e.WaitForValue(t, 60*time.Second, "kafka_brokers", nil, equals(3), "all brokers back")
-	waitAllCollectors(t, e, 60*time.Second, "recovered")
-	waitNoLeak(t, e, before)
-	w.Check(t)
-}
+// All nodes down, then back: TestWholeClusterDown (replication_test.go)
+// carries the same checks as the tests here.
 
 // blackHole accepts TCP connections and never answers. It counts the
 // connections it holds open, which tells whether the exporter closes the
