@@ -18,9 +18,20 @@ while IFS= read -r hit; do
 	dir="./$(dirname "$file")"
 	targets=$((targets + 1))
 	echo "fuzz-short: $dir $name for $FUZZTIME"
-	if ! "$GO" test -run '^$' -fuzz "^${name}\$" -fuzztime="$FUZZTIME" "$dir"; then
+	log="$(mktemp)"
+	if "$GO" test -run '^$' -fuzz "^${name}\$" -fuzztime="$FUZZTIME" "$dir" 2>&1 | tee "$log"; test "${PIPESTATUS[0]}" = 0; then
+		:
+	elif ! grep -q 'Failing input written to' "$log" && grep -q '^    context deadline exceeded$' "$log" &&
+		[ "$(grep -c '^    ' "$log")" = 1 ]; then
+		# Go's fuzz coordinator can report its own -fuzztime deadline as a
+		# failure (golang/go#75804, fixed in Go 1.27): no input failed, none
+		# was written. The corpus replay below is the deterministic check.
+		echo "fuzz-short: $name: ignoring the fuzztime boundary race of go test (golang/go#75804); replaying the corpus"
+		"$GO" test -count=1 -run "^${name}\$" "$dir" || failed+=("$dir $name")
+	else
 		failed+=("$dir $name")
 	fi
+	rm -f "$log"
 done < <(
 	{ git ls-files -co --exclude-standard -- '*_test.go' 2>/dev/null || find . -name '*_test.go' -not -path './.git/*' | sed 's|^\./||'; } |
 		xargs grep -HE '^func Fuzz[A-Za-z0-9_]*\(' | sort
