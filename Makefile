@@ -19,16 +19,17 @@ TEST_KAFKA_ENV = KAFKA_VERSION=$${KAFKA_VERSION:-4.3.1} KLE_KAFKA_DIR=$${KLE_KAF
 
 UNIT_PKGS = $(shell $(GO) list ./... | grep -v '/test/')
 
-.PHONY: all build test lint unit integration kafka-up kafka-down demo demo-down generate tools docker clean bench bench-go
+.PHONY: all build test lint unit integration fuzz-short soak kafka-up kafka-down demo demo-down generate tools docker clean bench bench-go
 
 all: build
 
 build:
 	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o $(BINARY) ./cmd/kafka-loss-exporter
 
-## test: everything CI runs: lint, unit tests with -race, the deploy tools, real-Kafka
-## integration tests (test/...: integration, deploy, demo).
-test: lint unit tools integration
+## test: everything CI runs: lint, unit tests with -race, a short run of every fuzz
+## test, the deploy tools, real-Kafka integration tests with -race (test/...:
+## integration with a short soak, deploy, demo).
+test: lint unit fuzz-short tools integration
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -43,9 +44,19 @@ unit:
 dashboards:
 	$(GO) run ./dashboards/gen -dir dashboards
 
-## integration: starts the 3-node KRaft cluster once, runs test/..., stops it.
+## integration: starts the 3-node KRaft cluster once, runs test/... (with -race),
+## stops it. SOAK_DURATION sets the length of the short soak (TestSoak).
 integration:
-	$(TEST_KAFKA_ENV) test/run-integration.sh
+	$(TEST_KAFKA_ENV) SOAK_DURATION=$${SOAK_DURATION:-60s} test/run-integration.sh
+
+## fuzz-short: runs every Fuzz* test in the repository for FUZZTIME (default 4s) each.
+fuzz-short:
+	GO=$(GO) FUZZTIME=$${FUZZTIME:-4s} test/fuzz-short.sh
+
+## soak: the exporter on the real cluster for SOAK_DURATION (default 10m) while
+## nodes are killed and restarted in a loop; RSS, goroutines and fds must stay flat.
+soak:
+	$(TEST_KAFKA_ENV) SOAK_DURATION=$${SOAK_DURATION:-10m} GOTESTFLAGS='-run ^TestSoak$$ -v' test/run-integration.sh
 
 ## bench: not part of test. Go benchmarks of the hot pure functions, then the
 ## synthetic-cluster scenarios (test/bench/run: small, 20,000 and 100,000

@@ -63,20 +63,22 @@ func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
 // Collect implements prometheus.Collector.
 func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 	st := e.status.Status()
+	// A nil snapshot after a poll means the last one is too old to serve
+	// (the poll loop is stuck): not up, every collector 0.
+	s := e.snapshots.Snapshot()
 	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
 	}
 	counter := func(d *prometheus.Desc, v float64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v, labels...)
 	}
-	gauge(upDesc, boolean(st.Up))
+	gauge(upDesc, boolean(st.Up && s != nil))
 	gauge(lastSuccessDesc, unixSeconds(st.LastSuccess))
 	gauge(lastAttemptDesc, unixSeconds(st.LastAttempt))
 	gauge(pollDurationDesc, st.LastDuration.Seconds())
 	counter(pollsDesc, float64(st.Polls-st.Failures), "success")
 	counter(pollsDesc, float64(st.Failures), "failure")
 
-	s := e.snapshots.Snapshot()
 	seen := map[string]bool{}
 	if s != nil {
 		for _, c := range s.Collectors {

@@ -139,11 +139,14 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 		steps = append(steps, fetch.NewRecordTimestamps(client, groupTracker.Needs))
 	}
 	fetcher := fetch.New(client, fetch.Options{TopicFilter: topicFilter, TopicExclude: topicExclude}, steps...)
-	poll := poller.New(fetcher.Fetch, poller.Options{Interval: f.pollInterval, Timeout: f.pollTimeout, NextInterval: f.nextPollInterval},
+	poll := poller.New(fetcher.Fetch, poller.Options{Interval: f.pollInterval, Timeout: f.pollTimeout, NextInterval: f.nextPollInterval,
+		ErrorReason: kafka.Reason},
 		log.With(logger, "component", "poller"))
 	replicationEvents := events.NewAccumulator(log.With(logger, "component", "events"))
 	poll.Observe(replicationEvents.Observe)
 	poll.Observe(groupTracker.Observe)
+	collectorErrors := poller.NewCollectorErrors(log.With(logger, "component", "poller"), fetch.CollectorMetadata)
+	poll.Observe(collectorErrors.Observe)
 
 	partitionSeries, err := collector.ParsePartitionSeries(f.partitionSeries)
 	if err != nil {
@@ -158,7 +161,7 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 			collector.NewReplication(source, partitionSeries),
 			collector.NewEvents(replicationEvents),
 			collector.NewConfig(source, riskPolicy, partitionSeries),
-			collector.NewConsumer(groupTracker, f.consumer.granularity),
+			collector.NewConsumer(freshReports{groupTracker, source}, f.consumer.granularity),
 		}
 	}
 	var rendering *snapshot.Snapshot // only used on the poll goroutine
@@ -180,6 +183,7 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collector.NewExporter(poll, poll, client.Requests, fetcher.Collectors()),
 		collector.NewExpositionStats(exposition),
+		collector.NewCollectorErrors(collectorErrors),
 	)
 	pollRegistry := prometheus.NewRegistry()
 	pollRegistry.MustRegister(pollCollectors(poll)...)
@@ -212,7 +216,7 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 		}()
 	}
 
-	handler, err := newHandler(f.metricsPath, registry, pollRegistry, exposition, poll, logger)
+	handler, err := newHandler(f.metricsPath, registry, pollRegistry, freshCache{exposition, poll}, poll, logger)
 	if err != nil {
 		return err
 	}

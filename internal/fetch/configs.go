@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -306,16 +305,4 @@ func configSource(e *sarama.ConfigEntry) snapshot.ConfigSource {
 		return snapshot.SourceKafkaDefault
 	}
 	return snapshot.SourceUnknown
-}
-
-// joinErrs joins errors on one line, for one clear log line per poll.
-func joinErrs(errs []error) error {
-	if len(errs) == 1 {
-		return errs[0]
-	}
-	msgs := make([]string, len(errs))
-	for i, err := range errs {
-		msgs[i] = err.Error()
-	}
-	return errors.New(strings.Join(msgs, "; "))
 }

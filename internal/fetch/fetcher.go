@@ -104,6 +104,7 @@ func timed(s *snapshot.Snapshot, name string, run func() error) error {
 	r := snapshot.CollectorResult{Name: name, Success: err == nil, Duration: time.Since(start)}
 	if err != nil {
 		r.Err = err.Error()
+		r.Reason = kafka.Reason(err)
 	}
 	s.Collectors = append(s.Collectors, r)
 	return err

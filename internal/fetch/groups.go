@@ -129,7 +129,7 @@ func (c *ConsumerGroups) read(ctx context.Context, s *snapshot.Snapshot) error {
 		}
 	}
 	if len(failed) > 0 {
-		return fmt.Errorf("consumer groups read only in part: %v", failed)
+		return fmt.Errorf("consumer groups read only in part: %w", joinErrs(failed))
 	}
 	return nil
 }
@@ -157,7 +157,7 @@ func (c *ConsumerGroups) listGroups(ctx context.Context, broker int32) ([]listed
 		return nil, fmt.Errorf("ListGroups: %w", err)
 	}
 	if resp.Err != sarama.ErrNoError {
-		return nil, fmt.Errorf("ListGroups on broker %d: %s", broker, kafka.ErrorName(resp.Err))
+		return nil, &causedError{msg: fmt.Sprintf("ListGroups on broker %d: %s", broker, kafka.ErrorName(resp.Err)), cause: resp.Err}
 	}
 	out := make([]listedGroup, 0, len(resp.Groups))
 	for name, protocolType := range resp.Groups {
@@ -194,7 +194,7 @@ func (c *ConsumerGroups) readGroups(ctx context.Context, coordinator int32, grou
 		}
 	}
 	if len(errs) > 0 {
-		return fmt.Errorf("broker %d: %v", coordinator, errs)
+		return fmt.Errorf("broker %d: %w", coordinator, joinErrs(errs))
 	}
 	return nil
 }
@@ -227,7 +227,7 @@ func (c *ConsumerGroups) describeGroups(ctx context.Context, coordinator int32, 
 			errs = append(errs, err)
 		}
 	}
-	return joinErrors(errs)
+	return joinErrs(errs)
 }
 
 // describeClassic describes classic groups with one DescribeGroups. It
@@ -333,16 +333,6 @@ func (c *ConsumerGroups) describeConsumerGroups(ctx context.Context, coordinator
 	return nil
 }
 
-func joinErrors(errs []error) error {
-	switch len(errs) {
-	case 0:
-		return nil
-	case 1:
-		return errs[0]
-	}
-	return fmt.Errorf("%v", errs)
-}
-
 // membersOf decodes the members of a described group. The consumer
 // protocol's metadata and assignment are decoded only for consumer groups;
 // members of other protocols keep nil subscriptions.
@@ -400,7 +390,7 @@ func (c *ConsumerGroups) fetchOffsets(ctx context.Context, coordinator int32, gr
 			}
 		}
 		if len(failed) > 0 {
-			return fmt.Errorf("OffsetFetch: %v", failed)
+			return fmt.Errorf("OffsetFetch: %w", joinErrs(failed))
 		}
 		return nil
 	}

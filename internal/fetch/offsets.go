@@ -89,7 +89,7 @@ func fetchOffsets(ctx context.Context, client *kafka.Client, topics []snapshot.T
 		}
 	}
 	if len(failed) > 0 {
-		return fmt.Errorf("ListOffsets failed on %d of %d leader brokers: %v", len(failed), len(leaders), failed)
+		return fmt.Errorf("ListOffsets failed on %d of %d leader brokers: %w", len(failed), len(leaders), joinErrs(failed))
 	}
 	return nil
 }

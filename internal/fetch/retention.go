@@ -106,8 +106,12 @@ func (r *Retention) read(ctx context.Context, s *snapshot.Snapshot) (map[string]
 	}
 	out := make(map[string]snapshot.TopicRetention, len(resp.Resources))
 	failed := map[string]int{}
+	var firstErr error
 	for _, res := range resp.Resources {
 		if res.ErrorCode != 0 {
+			if firstErr == nil {
+				firstErr = sarama.KError(res.ErrorCode)
+			}
 			failed[kafka.ErrorName(sarama.KError(res.ErrorCode))]++
 			continue
 		}
@@ -115,7 +119,7 @@ func (r *Retention) read(ctx context.Context, s *snapshot.Snapshot) (map[string]
 	}
 	var partial error
 	if len(failed) > 0 {
-		partial = fmt.Errorf("DescribeConfigs failed for some topics (count by error): %v", failed)
+		partial = &causedError{msg: fmt.Sprintf("DescribeConfigs failed for some topics (count by error): %v", failed), cause: firstErr}
 	}
 	partial = withDenied(partial, configDenials(resp, r.client.Denied))
 	return out, partial, nil

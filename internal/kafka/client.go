@@ -44,19 +44,40 @@ func NewClient(conf *sarama.Config, bootstrap []string) *Client {
 // Version is the Kafka protocol version the client speaks.
 func (c *Client) Version() sarama.KafkaVersion { return c.conf.Version }
 
-// Close closes every connection.
+// Close closes every connection and waits until they are closed (a
+// connection with a request in flight closes when that request ends, within
+// --kafka.timeout).
 func (c *Client) Close() error {
 	c.mu.Lock()
-	defer c.mu.Unlock()
+	var conns []*sarama.Broker
 	for id, b := range c.brokers {
-		_ = b.Close()
+		conns = append(conns, b)
 		delete(c.brokers, id)
 	}
 	for addr, b := range c.seeds {
-		_ = b.Close()
+		conns = append(conns, b)
 		delete(c.seeds, addr)
 	}
+	c.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, b := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = b.Close()
+		}()
+	}
+	wg.Wait()
 	return nil
+}
+
+// closeLater closes a connection in the background. sarama's Broker.Close
+// waits for the request in flight on the connection (it holds the broker's
+// lock for the whole request, up to --kafka.timeout), so closing inline
+// would hold up the poll past its deadline, and closing under c.mu would
+// stall every other broker's request too.
+func closeLater(b *sarama.Broker) {
+	go func() { _ = b.Close() }()
 }
 
 // SetBrokers records the broker addresses from a Metadata response; a
@@ -69,7 +90,7 @@ func (c *Client) SetBrokers(brokers []*sarama.Broker) {
 		seen[b.ID()] = true
 		if old, ok := c.addrs[b.ID()]; ok && old != b.Addr() {
 			if conn, ok := c.brokers[b.ID()]; ok {
-				_ = conn.Close()
+				closeLater(conn)
 				delete(c.brokers, b.ID())
 			}
 		}
@@ -79,7 +100,7 @@ func (c *Client) SetBrokers(brokers []*sarama.Broker) {
 		if !seen[id] {
 			delete(c.addrs, id)
 			if conn, ok := c.brokers[id]; ok {
-				_ = conn.Close()
+				closeLater(conn)
 				delete(c.brokers, id)
 			}
 		}
@@ -133,7 +154,8 @@ func (c *Client) seed(addr string) (*sarama.Broker, error) {
 	return b, nil
 }
 
-// drop closes a connection that failed so the next request reconnects.
+// drop forgets a connection that failed, so the next request reconnects,
+// and closes it in the background (see closeLater).
 func (c *Client) drop(b *sarama.Broker) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -147,7 +169,7 @@ func (c *Client) drop(b *sarama.Broker) {
 			delete(c.seeds, addr)
 		}
 	}
-	_ = b.Close()
+	closeLater(b)
 }
 
 // call sends one request on b, counting it, and gives up waiting when ctx
@@ -219,7 +241,7 @@ func (c *Client) Metadata(ctx context.Context) (*sarama.MetadataResponse, error)
 	for _, id := range c.BrokerIDs() {
 		candidates = append(candidates, candidate{fmt.Sprintf("broker %d", id), func() (*sarama.Broker, error) { return c.broker(id) }})
 	}
-	for _, addr := range c.bootstrap {
+	for _, addr := range c.seedOrder() {
 		candidates = append(candidates, candidate{addr, func() (*sarama.Broker, error) { return c.seed(addr) }})
 	}
 
@@ -228,6 +250,7 @@ func (c *Client) Metadata(ctx context.Context) (*sarama.MetadataResponse, error)
 		b, err := cand.open()
 		if err != nil {
 			errs = append(errs, err)
+			c.demoteSeed(cand.name)
 			continue
 		}
 		resp, err := call(ctx, c, b, APIMetadata, send)
@@ -236,11 +259,34 @@ func (c *Client) Metadata(ctx context.Context) (*sarama.MetadataResponse, error)
 			return resp, nil
 		}
 		errs = append(errs, fmt.Errorf("%s (%s): %w", cand.name, b.Addr(), err))
+		c.demoteSeed(b.Addr())
 		if ctx.Err() != nil {
 			break
 		}
 	}
 	return nil, fmt.Errorf("no broker answered Metadata: %w", joinErrors(errs))
+}
+
+// seedOrder returns the bootstrap addresses in the order to try them.
+func (c *Client) seedOrder() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.bootstrap...)
+}
+
+// demoteSeed moves a bootstrap address that failed to the end of the order,
+// so that a seed that hangs (a black hole that accepts connections and never
+// answers) cannot use up every poll's time before the good seeds are tried.
+// Addresses that are not seeds are ignored.
+func (c *Client) demoteSeed(addr string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, a := range c.bootstrap {
+		if a == addr {
+			c.bootstrap = append(append(c.bootstrap[:i:i], c.bootstrap[i+1:]...), a)
+			return
+		}
+	}
 }
 
 // joinedError is several errors on one line, for one clear log line per poll.

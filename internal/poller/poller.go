@@ -34,6 +34,17 @@ type Options struct {
 	// example a shorter one while partitions are under-replicated. A result
 	// <= 0 means Interval.
 	NextInterval func(s *snapshot.Snapshot) time.Duration
+	// MaxAge is the age beyond which the last snapshot is no longer served
+	// (Snapshot returns nil), so that a poll loop that is stuck never lets
+	// old cluster state pass for current. Zero means Interval + 2*Timeout:
+	// polls start at most max(Interval, Timeout) apart and each publishes
+	// within Timeout, so a live loop always replaces a snapshot sooner.
+	MaxAge time.Duration
+	// ErrorReason classifies a failed poll's error (kafka.Reason). A failed
+	// poll is logged at error level when its reason differs from the
+	// previous poll's, and at debug level otherwise, so a long outage logs
+	// one line per change instead of one per poll. Nil logs every failure.
+	ErrorReason func(error) string
 }
 
 // Status describes the outcome of the polls so far.
@@ -48,6 +59,8 @@ type Status struct {
 	LastDuration time.Duration
 	// LastError is the last poll's error ("" when it succeeded).
 	LastError string
+	// LastErrorReason classifies LastError (Options.ErrorReason).
+	LastErrorReason string
 	// Polls and Failures count the polls run and the ones that failed.
 	Polls, Failures uint64
 	// ConsecutiveFailures counts the failed polls since the last success.
@@ -65,16 +78,25 @@ type Poller struct {
 	opts   Options
 	logger log.Logger
 
-	current   atomic.Pointer[snapshot.Snapshot]
+	current   atomic.Pointer[published]
 	status    atomic.Pointer[Status]
 	mu        sync.Mutex // serialises polls and guards observers
 	observers []Observer
+}
+
+// published is a snapshot with the start time of the poll that built it.
+type published struct {
+	s     *snapshot.Snapshot
+	start time.Time
 }
 
 // New returns a poller; call Run to start it.
 func New(fetch FetchFunc, opts Options, logger log.Logger) *Poller {
 	if opts.MinBackoff <= 0 {
 		opts.MinBackoff = time.Second
+	}
+	if opts.MaxAge <= 0 {
+		opts.MaxAge = opts.Interval + 2*opts.Timeout
 	}
 	p := &Poller{fetch: fetch, opts: opts, logger: logger}
 	p.status.Store(&Status{})
@@ -88,8 +110,19 @@ func (p *Poller) Observe(o Observer) {
 	p.observers = append(p.observers, o)
 }
 
-// Snapshot returns the latest published snapshot, nil before the first poll.
-func (p *Poller) Snapshot() *snapshot.Snapshot { return p.current.Load() }
+// Snapshot returns the latest published snapshot: nil before the first
+// poll, and nil when the latest is older than Options.MaxAge (the loop is
+// stuck), so stale cluster state is never served as current.
+func (p *Poller) Snapshot() *snapshot.Snapshot {
+	cur := p.current.Load()
+	if cur == nil || time.Since(cur.start) > p.opts.MaxAge {
+		return nil
+	}
+	return cur.s
+}
+
+// MaxAge is the age beyond which Snapshot stops serving a snapshot.
+func (p *Poller) MaxAge() time.Duration { return p.opts.MaxAge }
 
 // Status returns the outcome of the polls so far.
 func (p *Poller) Status() Status { return *p.status.Load() }
@@ -141,7 +174,11 @@ func (p *Poller) Run(ctx context.Context) {
 // nextInterval is the interval after the last published snapshot.
 func (p *Poller) nextInterval() time.Duration {
 	if p.opts.NextInterval != nil {
-		if d := p.opts.NextInterval(p.current.Load()); d > 0 {
+		var s *snapshot.Snapshot
+		if cur := p.current.Load(); cur != nil {
+			s = cur.s
+		}
+		if d := p.opts.NextInterval(s); d > 0 {
 			return d
 		}
 	}
@@ -177,7 +214,14 @@ func (p *Poller) PollOnce(ctx context.Context) error {
 		st.Failures++
 		st.ConsecutiveFailures = prev.ConsecutiveFailures + 1
 		st.LastError = err.Error()
-		level.Error(p.logger).Log("msg", "poll failed", "err", err, "consecutive_failures", st.ConsecutiveFailures)
+		if p.opts.ErrorReason != nil {
+			st.LastErrorReason = p.opts.ErrorReason(err)
+		}
+		lvl := level.Error
+		if p.opts.ErrorReason != nil && prev.ConsecutiveFailures > 0 && prev.LastErrorReason == st.LastErrorReason {
+			lvl = level.Debug
+		}
+		lvl(p.logger).Log("msg", "poll failed", "reason", st.LastErrorReason, "err", err, "consecutive_failures", st.ConsecutiveFailures)
 	} else {
 		st.LastSuccess = start
 		if prev.ConsecutiveFailures > 0 {
@@ -185,7 +229,7 @@ func (p *Poller) PollOnce(ctx context.Context) error {
 		}
 		level.Debug(p.logger).Log("msg", "poll done", "duration", st.LastDuration, "topics", len(s.Topics), "brokers", len(s.Brokers))
 	}
-	p.current.Store(s)
+	p.current.Store(&published{s: s, start: start})
 	p.status.Store(st)
 	return err
 }

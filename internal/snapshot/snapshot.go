@@ -99,6 +99,10 @@ type CollectorResult struct {
 	// Err is the error that made Success false ("" on success). A partial
 	// failure (some brokers answered) is still a failure.
 	Err string
+	// Reason classifies Err into a small bounded set (kafka.Reason: timeout,
+	// connection, authentication, authorization, a Kafka error name ...);
+	// "" on success and for a collector that did not run.
+	Reason string
 }
 
 // Collector returns the result of the named collector and whether it ran.

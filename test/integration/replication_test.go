@@ -150,28 +150,47 @@ func TestReplicationHealth(t *testing.T) {
 }
 
 // TestWholeClusterDown stops every node: the exporter keeps serving, says
-// up 0, serves no stale cluster metrics, and recovers when the cluster does.
+// up 0 with reason connection, serves no stale cluster metrics, logs the
+// outage once rather than once per poll, and recovers when the cluster does,
+// with no goroutine or fd leak (the watcher and leak checks of the fault
+// tests, faults_test.go).
 func TestWholeClusterDown(t *testing.T) {
 	c := kafkatest.Require(t)
 	t.Cleanup(func() { c.RestoreAll(t) })
-	e := startExporter(t)
-	e.WaitForValue(t, 30*time.Second, "kafka_loss_exporter_up", nil, equals(1), "exporter up")
+	e, before := startFaultExporter(t)
+	w := watch(t, e, watchEvery, faultPollInterval, faultPollTimeout)
 
 	for _, id := range c.NodeIDs() {
 		c.StopNode(t, id)
 	}
 	e.WaitForValue(t, 30*time.Second, "kafka_loss_exporter_up", nil, equals(0), "up 0 with the cluster down")
+	failuresAtDown, _ := e.Scrape(t).Value("kafka_loss_exporter_polls_total", map[string]string{"result": "failure"})
+	e.WaitForValue(t, 60*time.Second, "kafka_loss_exporter_polls_total", map[string]string{"result": "failure"},
+		func(v float64) bool { return v >= failuresAtDown+10 }, "ten more failed polls")
 	s := e.Scrape(t)
 	if got := s.Series("kafka_topic_partition_in_sync_replica"); len(got) != 0 {
 		t.Errorf("%d partition series served while the cluster is down", len(got))
 	}
-	if v, _ := s.Value("kafka_loss_exporter_collector_success", map[string]string{"collector": "metadata"}); v != 0 {
-		t.Errorf("metadata collector success = %v", v)
+	for _, collector := range []string{"metadata", "offsets"} {
+		if v, _ := s.Value("kafka_loss_exporter_collector_success", map[string]string{"collector": collector}); v != 0 {
+			t.Errorf("%s collector success = %v", collector, v)
+		}
 	}
 	if v, ok := s.Value("kafka_loss_exporter_last_poll_success_timestamp_seconds", nil); !ok || v == 0 {
 		t.Errorf("last success timestamp lost: %v", v)
 	}
-	e.WaitForValue(t, 10*time.Second, "kafka_loss_exporter_polls_total", map[string]string{"result": "failure"}, func(v float64) bool { return v >= 2 }, "failed polls counted")
+	if n := collectorErrors(s, "metadata", "connection"); n < 10 {
+		t.Errorf("collector_errors_total{metadata,connection} = %v, want >= 10", n)
+	}
+	errorLines := 0
+	for _, l := range strings.Split(e.Logs(), "\n") {
+		if strings.Contains(l, `msg="poll failed"`) && strings.Contains(l, "level=error") {
+			errorLines++
+		}
+	}
+	if errorLines < 1 || errorLines > 3 {
+		t.Errorf("%d 'poll failed' error lines for 10+ failed polls, want 1 to 3 (one per change of reason)", errorLines)
+	}
 
 	c.StartAll(t)
 	e.WaitForValue(t, 120*time.Second, "kafka_loss_exporter_up", nil, equals(1), "up again after the cluster returned")
@@ -179,4 +198,7 @@ func TestWholeClusterDown(t *testing.T) {
 	if n := strings.Count(e.Logs(), "poll succeeded again"); n < 1 {
 		t.Errorf("no recovery log line")
 	}
+	waitAllCollectors(t, e, 60*time.Second, "recovered")
+	waitNoLeak(t, e, before)
+	w.Check(t)
 }
