@@ -247,30 +247,7 @@ scrape_configs:
 	if err := os.WriteFile(configFile, []byte(config), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	addr := freeLocalAddr(t)
-	cmd := exec.Command(binary, "--config.file="+configFile, "--storage.tsdb.path="+filepath.Join(dir, "data"),
-		"--web.listen-address="+addr, "--log.level=warn")
-	p := &promServer{base: "http://" + addr, logs: &bytes.Buffer{}}
-	cmd.Stdout, cmd.Stderr = p.logs, p.logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("prometheus logs:\n%s", p.logs.String())
-		}
-	})
-	p.waitFor(t, 30*time.Second, func() bool {
-		resp, err := http.Get(p.base + "/-/ready")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	}, "prometheus ready")
-	return p
+	return runPrometheus(t, binary, configFile, dir)
 }
 
 // metricsPath is the exporter URL's path, /metrics when it has none.
@@ -398,4 +375,35 @@ func (p *promServer) metricNames(t *testing.T) []string {
 	p.get(t, "/api/v1/label/__name__/values", &names)
 	sort.Strings(names)
 	return names
+}
+
+// runPrometheus starts the Prometheus server binary with configFile and its
+// storage in dir, waits until it is ready, and stops it when the test ends
+// (printing its log if the test failed).
+func runPrometheus(t *testing.T, binary, configFile, dir string) *promServer {
+	t.Helper()
+	addr := freeLocalAddr(t)
+	cmd := exec.Command(binary, "--config.file="+configFile, "--storage.tsdb.path="+filepath.Join(dir, "data"),
+		"--web.listen-address="+addr, "--log.level=warn")
+	p := &promServer{base: "http://" + addr, logs: &bytes.Buffer{}}
+	cmd.Stdout, cmd.Stderr = p.logs, p.logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("prometheus logs:\n%s", p.logs.String())
+		}
+	})
+	p.waitFor(t, 30*time.Second, func() bool {
+		resp, err := http.Get(p.base + "/-/ready")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}, "prometheus ready")
+	return p
 }

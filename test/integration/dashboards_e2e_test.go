@@ -1,14 +1,11 @@
 package integration
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io/fs"
-	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -285,30 +282,7 @@ func startPrometheusJobs(t *testing.T, binary string, targets map[string]string)
 	if err := os.WriteFile(configFile, []byte(config.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	addr := freeLocalAddr(t)
-	cmd := exec.Command(binary, "--config.file="+configFile, "--storage.tsdb.path="+filepath.Join(dir, "data"),
-		"--web.listen-address="+addr, "--log.level=warn")
-	p := &promServer{base: "http://" + addr, logs: &bytes.Buffer{}}
-	cmd.Stdout, cmd.Stderr = p.logs, p.logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("prometheus logs:\n%s", p.logs.String())
-		}
-	})
-	p.waitFor(t, 30*time.Second, func() bool {
-		resp, err := http.Get(p.base + "/-/ready")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	}, "prometheus ready")
-	return p
+	return runPrometheus(t, binary, configFile, dir)
 }
 
 // instantValues runs an instant query at now and returns the value of each
