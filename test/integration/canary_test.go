@@ -24,26 +24,24 @@ import (
 const canaryWait = 60 * time.Second
 
 // canarySum adds every series of name whose labels include labels.
-func (s *scrape) canarySum(name string, labels map[string]string) float64 {
+func canarySum(s *scrape, name string, labels map[string]string) float64 {
 	total := 0.0
-	for _, x := range s.Series(name) {
-		if matches(x.Labels, labels) {
-			total += x.Value
-		}
+	for _, x := range s.Matching(name, labels) {
+		total += x.Value
 	}
 	return total
 }
 
 // waitForCanarySum scrapes until the sum of name{labels} satisfies cond.
-func (e *exporter) waitForCanarySum(t *testing.T, timeout time.Duration, name string, labels map[string]string, cond func(float64) bool, what string) float64 {
+func waitForCanarySum(t *testing.T, e *exporter, timeout time.Duration, name string, labels map[string]string, cond func(float64) bool, what string) float64 {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	last := "no scrape yet"
 	for {
-		s, err := e.scrape()
+		s, err := e.TryScrape()
 		if err != nil {
 			last = err.Error()
-		} else if v := s.canarySum(name, labels); cond(v) {
+		} else if v := canarySum(s, name, labels); cond(v) {
 			return v
 		} else {
 			last = fmt.Sprintf("sum of %s%v = %v", name, labels, v)
@@ -56,7 +54,7 @@ func (e *exporter) waitForCanarySum(t *testing.T, timeout time.Duration, name st
 }
 
 // canaryPerPartition returns name's value per partition label.
-func (s *scrape) canaryPerPartition(name string) map[string]float64 {
+func canaryPerPartition(s *scrape, name string) map[string]float64 {
 	out := map[string]float64{}
 	for _, x := range s.Series(name) {
 		out[x.Labels["partition"]] = x.Value
@@ -70,8 +68,8 @@ func checkCanaryNoLoss(t *testing.T, e *exporter, phase string) {
 	t.Helper()
 	s := e.Scrape(t)
 	for _, m := range []string{"kafka_canary_messages_lost_total", "kafka_canary_messages_duplicated_total", "kafka_canary_messages_out_of_order_total"} {
-		if v := s.canarySum(m, nil); v != 0 {
-			t.Errorf("%s: %s = %v, want 0 (%v)", phase, m, v, s.canaryPerPartition(m))
+		if v := canarySum(s, m, nil); v != 0 {
+			t.Errorf("%s: %s = %v, want 0 (%v)", phase, m, v, canaryPerPartition(s, m))
 		}
 	}
 }
@@ -117,7 +115,7 @@ func TestCanaryNodeFailures(t *testing.T) {
 		t.Fatalf("canary topic has %d partitions, want one per broker (3)", len(leaders))
 	}
 	s := e.Scrape(t)
-	if v := s.canarySum("kafka_canary_topic_finding", nil); v != 0 {
+	if v := canarySum(s, "kafka_canary_topic_finding", nil); v != 0 {
 		t.Errorf("topic findings on a healthy 3-broker cluster: %v", s.Series("kafka_canary_topic_finding"))
 	}
 
@@ -128,18 +126,18 @@ func TestCanaryNodeFailures(t *testing.T) {
 		e.WaitForValue(t, canaryWait, "kafka_canary_messages_received_total", map[string]string{"partition": strconv.Itoa(int(p))}, atLeast(1), "first message read back")
 	}
 	// 31 s of messages: the first tick's messages came before start.
-	e.waitForCanarySum(t, canaryWait, "kafka_canary_messages_acked_total", nil, atLeast(3*31/interval.Seconds()), "31 s of messages acknowledged")
+	waitForCanarySum(t, e, canaryWait, "kafka_canary_messages_acked_total", nil, atLeast(3*31/interval.Seconds()), "31 s of messages acknowledged")
 	if time.Since(start) < 30*time.Second {
 		t.Fatalf("31 s of messages in %s", time.Since(start))
 	}
 	s = e.Scrape(t)
-	acked, received := s.canaryPerPartition("kafka_canary_messages_acked_total"), s.canaryPerPartition("kafka_canary_messages_received_total")
+	acked, received := canaryPerPartition(s, "kafka_canary_messages_acked_total"), canaryPerPartition(s, "kafka_canary_messages_received_total")
 	for p, a := range acked {
 		if received[p] < a-2 {
 			t.Errorf("partition %s: %v acked, only %v read back", p, a, received[p])
 		}
 	}
-	if v := s.canarySum("kafka_canary_produce_errors_total", nil); v != 0 {
+	if v := canarySum(s, "kafka_canary_produce_errors_total", nil); v != 0 {
 		t.Errorf("produce errors with every node up: %v", s.Series("kafka_canary_produce_errors_total"))
 	}
 	checkCanaryNoLoss(t, e, "all nodes up")
@@ -167,7 +165,7 @@ func TestCanaryNodeFailures(t *testing.T) {
 	deadline := time.Now().Add(canaryWait)
 	for {
 		s := e.Scrape(t)
-		if s.canarySum("kafka_canary_produce_errors_total", nerLabels[0])+s.canarySum("kafka_canary_produce_errors_total", nerLabels[1]) > 0 {
+		if canarySum(s, "kafka_canary_produce_errors_total", nerLabels[0])+canarySum(s, "kafka_canary_produce_errors_total", nerLabels[1]) > 0 {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -182,7 +180,7 @@ func TestCanaryNodeFailures(t *testing.T) {
 	c.StartAll(t)
 	phase("nodes restarted")
 	s = e.Scrape(t)
-	acked, received = s.canaryPerPartition("kafka_canary_messages_acked_total"), s.canaryPerPartition("kafka_canary_messages_received_total")
+	acked, received = canaryPerPartition(s, "kafka_canary_messages_acked_total"), canaryPerPartition(s, "kafka_canary_messages_received_total")
 	for p := range acked {
 		l := map[string]string{"partition": p}
 		e.WaitForValue(t, canaryWait, "kafka_canary_messages_acked_total", l, atLeast(acked[p]+5), "partition "+p+" acknowledged again after the restart")
@@ -190,7 +188,7 @@ func TestCanaryNodeFailures(t *testing.T) {
 	}
 	// A gap left by the failures would be counted within the loss timeout
 	// (5 s): let it pass with messages flowing.
-	got := e.waitForCanarySum(t, canaryWait, "kafka_canary_messages_received_total", nil, atLeast(s.canarySum("kafka_canary_messages_received_total", nil)+3*7/interval.Seconds()),
+	got := waitForCanarySum(t, e, canaryWait, "kafka_canary_messages_received_total", nil, atLeast(canarySum(s, "kafka_canary_messages_received_total", nil)+3*7/interval.Seconds()),
 		"7 s more of messages read back")
 	checkCanaryNoLoss(t, e, "after the restart")
 	phase("recovered")
@@ -238,7 +236,7 @@ func TestCanaryDetectsUncleanElectionLoss(t *testing.T) {
 	})
 	alone := e.WaitForValue(t, 5*time.Second, "kafka_canary_messages_acked_total", pl, atLeast(0), "acked")
 	e.WaitForValue(t, canaryWait, "kafka_canary_messages_acked_total", pl, atLeast(alone+10), "10 messages acknowledged by the leader alone")
-	if v := e.Scrape(t).canarySum("kafka_canary_produce_errors_total", nil); v != 0 {
+	if v := canarySum(e.Scrape(t), "kafka_canary_produce_errors_total", nil); v != 0 {
 		t.Fatalf("%v produce errors before the leader stopped; the test needs every message up to here acknowledged", v)
 	}
 
@@ -247,7 +245,7 @@ func TestCanaryDetectsUncleanElectionLoss(t *testing.T) {
 	phase("leader stopped")
 	// Once a produce fails, every message before it has its answer: the
 	// acknowledged ones are sequence numbers 0 .. acked-1.
-	e.waitForCanarySum(t, canaryWait, "kafka_canary_produce_errors_total", nil, atLeast(1), "produce fails with the leader down")
+	waitForCanarySum(t, e, canaryWait, "kafka_canary_produce_errors_total", nil, atLeast(1), "produce fails with the leader down")
 	ackedBefore := e.WaitForValue(t, 5*time.Second, "kafka_canary_messages_acked_total", pl, atLeast(0), "acked")
 
 	phase("produce failing")
@@ -285,7 +283,7 @@ func TestCanaryDetectsUncleanElectionLoss(t *testing.T) {
 	if v, _ := s.Value("kafka_canary_messages_lost_total", pl); v != float64(wantLost) {
 		t.Errorf("kafka_canary_messages_lost_total = %v later, want it to stay %d", v, wantLost)
 	}
-	if v := s.canarySum("kafka_canary_messages_duplicated_total", nil); v != 0 {
+	if v := canarySum(s, "kafka_canary_messages_duplicated_total", nil); v != 0 {
 		t.Errorf("kafka_canary_messages_duplicated_total = %v, want 0", v)
 	}
 }

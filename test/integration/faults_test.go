@@ -112,7 +112,7 @@ func TestFaultLeaderDownInMetadata(t *testing.T) {
 	deadline := time.Now().Add(20 * time.Second)
 	seen := false
 	for !seen && time.Now().Before(deadline) {
-		s, err := e.scrape()
+		s, err := e.TryScrape()
 		if err != nil {
 			time.Sleep(100 * time.Millisecond)
 			continue
@@ -165,7 +165,7 @@ func TestFaultNodeKilledMidPoll(t *testing.T) {
 	// A poll is blocked on the frozen broker when none has ended for
 	// well over an interval (a healthy poll takes tens of milliseconds).
 	c.WaitFor(t, 30*time.Second, "a poll blocked on the frozen broker", func() (bool, string) {
-		s, err := e.scrape()
+		s, err := e.TryScrape()
 		if err != nil {
 			return false, err.Error()
 		}
@@ -176,7 +176,7 @@ func TestFaultNodeKilledMidPoll(t *testing.T) {
 	})
 	c.KillNode(t, victim) // SIGKILL ends a stopped process too
 	c.WaitFor(t, 30*time.Second, "the blocked poll marked as failed", func() (bool, string) {
-		s, err := e.scrape()
+		s, err := e.TryScrape()
 		if err != nil {
 			return false, err.Error()
 		}
@@ -340,7 +340,7 @@ func TestFaultTopicDeletedDuringPoll(t *testing.T) {
 		e.WaitForValue(t, 30*time.Second, "kafka_topic_partitions", labels, equals(12), "the new topic is seen")
 		c.DeleteTopic(t, topic)
 		c.WaitFor(t, 30*time.Second, "the deleted topic's series to go", func() (bool, string) {
-			s, err := e.scrape()
+			s, err := e.TryScrape()
 			if err != nil {
 				return false, err.Error()
 			}

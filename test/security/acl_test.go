@@ -114,21 +114,21 @@ func TestFewerPermissions(t *testing.T) {
 	requireSecured(t)
 	t.Parallel()
 	e := startExporter(t, exporterOpts{args: saslArgs(t, certs.CA, "scram-sha-512", userLimited, passwords.Limited)})
-	s := e.waitFor(t, 60*time.Second, "refusals of groups and broker configuration counted", func(s *scrape) (bool, string) {
-		g, _ := s.value("kafka_loss_exporter_authorization_errors_total", map[string]string{"resource_type": "group"})
-		c, _ := s.value("kafka_loss_exporter_authorization_errors_total", map[string]string{"resource_type": "cluster"})
+	s := e.WaitFor(t, 60*time.Second, "refusals of groups and broker configuration counted", func(s *scrape) (bool, string) {
+		g, _ := s.Value("kafka_loss_exporter_authorization_errors_total", map[string]string{"resource_type": "group"})
+		c, _ := s.Value("kafka_loss_exporter_authorization_errors_total", map[string]string{"resource_type": "cluster"})
 		return g > 0 && c > 0, fmt.Sprintf("group %v, cluster %v", g, c)
 	})
 	want := map[string]float64{"metadata": 1, "offsets": 1, "topic_retention": 1, "configs": 0, "consumer_groups": 0}
 	for c, w := range want {
-		if v, _ := s.value("kafka_loss_exporter_collector_success", map[string]string{"collector": c}); v != w {
+		if v, _ := s.Value("kafka_loss_exporter_collector_success", map[string]string{"collector": c}); v != w {
 			t.Errorf("collector_success{collector=%q} = %v, want %v", c, v, w)
 		}
 	}
-	if v, _ := s.value("kafka_loss_exporter_up", nil); v != 1 {
+	if v, _ := s.Value("kafka_loss_exporter_up", nil); v != 1 {
 		t.Errorf("up = %v, want 1: the cluster was read", v)
 	}
-	if v, _ := s.value("kafka_loss_exporter_authorization_errors_total", map[string]string{"resource_type": "topic"}); v != 0 {
+	if v, _ := s.Value("kafka_loss_exporter_authorization_errors_total", map[string]string{"resource_type": "topic"}); v != 0 {
 		t.Errorf("topic authorization errors = %v, want 0 (topics are allowed)", v)
 	}
 	// What it may read is exported.
@@ -140,12 +140,12 @@ func TestFewerPermissions(t *testing.T) {
 		{"kafka_topic_min_insync_replicas", map[string]string{"topic": fixtureTopic}},
 		{"kafka_brokers", nil},
 	} {
-		if _, ok := s.value(m.name, m.labels); !ok {
+		if !s.Has(m.name, m.labels) {
 			t.Errorf("no %s%v: what the principal may read must still be exported", m.name, m.labels)
 		}
 	}
 	// What it may not read is absent, not made up.
-	if _, ok := s.value("kafka_consumergroup_lag", map[string]string{"consumergroup": fixtureGroup}); ok {
+	if s.Has("kafka_consumergroup_lag", map[string]string{"consumergroup": fixtureGroup}) {
 		t.Errorf("kafka_consumergroup_lag of %s exported although the group may not be described", fixtureGroup)
 	}
 }
@@ -159,8 +159,8 @@ func TestCanaryLeastPrivilege(t *testing.T) {
 	t.Parallel()
 	e := startExporter(t, exporterOpts{args: append(saslArgs(t, certs.CA, "scram-sha-512", userExporter, passwords.ExporterSCRAM),
 		"--canary.enable", "--canary.interval=200ms")})
-	s := e.waitFor(t, 90*time.Second, "the canary up with messages acknowledged and read back", func(s *scrape) (bool, string) {
-		up, _ := s.value("kafka_canary_up", nil)
+	s := e.WaitFor(t, 90*time.Second, "the canary up with messages acknowledged and read back", func(s *scrape) (bool, string) {
+		up, _ := s.Value("kafka_canary_up", nil)
 		acked, received := sumOf(s, "kafka_canary_messages_acked_total"), sumOf(s, "kafka_canary_messages_received_total")
 		return up == 1 && acked > 0 && received > 0, fmt.Sprintf("up %v, acked %v, received %v", up, acked, received)
 	})
@@ -168,17 +168,17 @@ func TestCanaryLeastPrivilege(t *testing.T) {
 	// minute from reading the configuration of the topic just created, before
 	// every broker knows it; that is not about ACLs, which the log shows.)
 	for _, f := range []string{"not_authorized", "cannot_create", "cannot_repair"} {
-		if v, _ := s.value("kafka_canary_topic_finding", map[string]string{"finding": f}); v != 0 {
+		if v, _ := s.Value("kafka_canary_topic_finding", map[string]string{"finding": f}); v != 0 {
 			t.Errorf("kafka_canary_topic_finding{finding=%q} = %v, want 0", f, v)
 		}
 	}
-	for _, line := range strings.Split(e.logs.String(), "\n") {
+	for _, line := range strings.Split(e.Logs(), "\n") {
 		if strings.Contains(line, "component=canary") && (strings.Contains(line, "AUTHORIZATION") || strings.Contains(line, "authoriz")) {
 			t.Errorf("the canary was refused something: %s", line)
 		}
 	}
-	if v, _ := s.value("kafka_canary_topic_finding", map[string]string{"finding": "cannot_describe"}); v != 0 {
-		for _, line := range strings.Split(e.logs.String(), "\n") {
+	if v, _ := s.Value("kafka_canary_topic_finding", map[string]string{"finding": "cannot_describe"}); v != 0 {
+		for _, line := range strings.Split(e.Logs(), "\n") {
 			if strings.Contains(line, "component=canary") && strings.Contains(line, "level=warn") {
 				t.Logf("canary: %s", line)
 			}
@@ -193,8 +193,8 @@ func TestCanaryLeastPrivilege(t *testing.T) {
 // sumOf sums every series of a counter or gauge family.
 func sumOf(s *scrape, name string) float64 {
 	var sum float64
-	for _, m := range s.families[name].GetMetric() {
-		sum += m.GetCounter().GetValue() + m.GetGauge().GetValue()
+	for _, x := range s.Series(name) {
+		sum += x.Value
 	}
 	return sum
 }

@@ -47,25 +47,25 @@ var collectorNames = []string{"metadata", "offsets", "configs", "consumer_groups
 // reads by default, and checks the metrics that show it.
 func waitAllCollectorsOK(t *testing.T, e *exporter) *scrape {
 	t.Helper()
-	s := e.waitFor(t, 60*time.Second, "a poll with every collector successful and the fixture's group read", func(s *scrape) (bool, string) {
-		if v, _ := s.value("kafka_loss_exporter_up", nil); v != 1 {
+	s := e.WaitFor(t, 60*time.Second, "a poll with every collector successful and the fixture's group read", func(s *scrape) (bool, string) {
+		if v, _ := s.Value("kafka_loss_exporter_up", nil); v != 1 {
 			return false, "up is not 1"
 		}
 		for _, c := range collectorNames {
-			if v, ok := s.value("kafka_loss_exporter_collector_success", map[string]string{"collector": c}); !ok || v != 1 {
+			if v, ok := s.Value("kafka_loss_exporter_collector_success", map[string]string{"collector": c}); !ok || v != 1 {
 				return false, "collector " + c + " not successful"
 			}
 		}
-		if n := len(s.families["kafka_loss_exporter_collector_success"].GetMetric()); n != len(collectorNames) {
+		if n := len(s.Series("kafka_loss_exporter_collector_success")); n != len(collectorNames) {
 			return false, fmt.Sprintf("%d collectors, want %v", n, collectorNames)
 		}
-		if _, ok := s.value("kafka_consumergroup_lag", map[string]string{"consumergroup": fixtureGroup, "topic": fixtureTopic, "partition": "0"}); !ok {
+		if !s.Has("kafka_consumergroup_lag", map[string]string{"consumergroup": fixtureGroup, "topic": fixtureTopic, "partition": "0"}) {
 			return false, "no lag of the fixture group"
 		}
 		return true, ""
 	})
 	for _, rt := range []string{"topic", "group", "cluster"} {
-		if v, ok := s.value("kafka_loss_exporter_authorization_errors_total", map[string]string{"resource_type": rt}); !ok || v != 0 {
+		if v, ok := s.Value("kafka_loss_exporter_authorization_errors_total", map[string]string{"resource_type": rt}); !ok || v != 0 {
 			t.Errorf("authorization_errors_total{resource_type=%q} = %v (present %v), want 0", rt, v, ok)
 		}
 	}
@@ -83,7 +83,7 @@ func waitAllCollectorsOK(t *testing.T, e *exporter) *scrape {
 		{"kafka_broker_default_min_insync_replicas", nil},
 		{"kafka_consumergroup_current_offset", map[string]string{"consumergroup": fixtureGroup, "topic": fixtureTopic, "partition": "0"}},
 	} {
-		if _, ok := s.value(want.name, want.labels); !ok {
+		if !s.Has(want.name, want.labels) {
 			t.Errorf("no %s%v in /metrics", want.name, want.labels)
 		}
 	}
@@ -121,25 +121,25 @@ func TestAuthenticationFailures(t *testing.T) {
 			t.Parallel()
 			e := startExporter(t, exporterOpts{args: tc.args(t)})
 			const polls = 4
-			s := e.waitFor(t, 60*time.Second, fmt.Sprintf("%d failed polls", polls), func(s *scrape) (bool, string) {
-				v, _ := s.value("kafka_loss_exporter_polls_total", map[string]string{"result": "failure"})
+			s := e.WaitFor(t, 60*time.Second, fmt.Sprintf("%d failed polls", polls), func(s *scrape) (bool, string) {
+				v, _ := s.Value("kafka_loss_exporter_polls_total", map[string]string{"result": "failure"})
 				return v >= polls, fmt.Sprintf("%v failed polls", v)
 			})
-			if v, _ := s.value("kafka_loss_exporter_up", nil); v != 0 {
+			if v, _ := s.Value("kafka_loss_exporter_up", nil); v != 0 {
 				t.Errorf("up = %v, want 0", v)
 			}
-			failures, _ := s.value("kafka_loss_exporter_polls_total", map[string]string{"result": "failure"})
-			successes, _ := s.value("kafka_loss_exporter_polls_total", map[string]string{"result": "success"})
+			failures, _ := s.Value("kafka_loss_exporter_polls_total", map[string]string{"result": "failure"})
+			successes, _ := s.Value("kafka_loss_exporter_polls_total", map[string]string{"result": "success"})
 			if successes != 0 {
 				t.Errorf("%v successful polls, want 0", successes)
 			}
 			// Each poll tries each of the 3 bootstrap servers once.
-			opened, _ := s.value("kafka_loss_exporter_kafka_connections_opened_total", nil)
+			opened, _ := s.Value("kafka_loss_exporter_kafka_connections_opened_total", nil)
 			if limit := 3 * (failures + 1); opened > limit {
 				t.Errorf("%v connections opened in %v polls, want at most %v (3 per poll)", opened, failures, limit)
 			}
 			var errorLines []string
-			for _, line := range strings.Split(e.logs.String(), "\n") {
+			for _, line := range strings.Split(e.Logs(), "\n") {
 				if strings.Contains(line, "level=error") {
 					errorLines = append(errorLines, line)
 				}
@@ -150,7 +150,7 @@ func TestAuthenticationFailures(t *testing.T) {
 			if len(errorLines) > 0 {
 				t.Logf("first error line: %s", errorLines[0])
 			}
-			if strings.Contains(e.logs.String(), "not-the-password") {
+			if strings.Contains(e.Logs(), "not-the-password") {
 				t.Errorf("the wrong password appears in the log")
 			}
 			for _, line := range errorLines {
@@ -159,7 +159,7 @@ func TestAuthenticationFailures(t *testing.T) {
 					break
 				}
 			}
-			if e.exited() {
+			if e.Exited() {
 				t.Fatal("the exporter exited")
 			}
 		})

@@ -61,7 +61,7 @@ func TestWebTLSAndBasicAuth(t *testing.T) {
 		{"right password", webUser, webPassword, http.StatusOK},
 	} {
 		for _, path := range []string{"/metrics", "/", "/ready", "/healthz"} {
-			resp, err := e.getAs(path, c.user, c.pass)
+			resp, err := e.GetAs(path, c.user, c.pass)
 			if err != nil {
 				t.Errorf("%s: GET %s: %v", c.name, path, err)
 				continue
@@ -80,7 +80,7 @@ func TestWebTLSAndBasicAuth(t *testing.T) {
 	// Plain HTTP to the TLS port: Go's TLS server answers 400 without
 	// serving anything, or the connection fails.
 	plain := &http.Client{Timeout: 5 * time.Second}
-	req, _ := http.NewRequest(http.MethodGet, "http://"+strings.TrimPrefix(e.url, "https://")+"/metrics", nil)
+	req, _ := http.NewRequest(http.MethodGet, "http://"+strings.TrimPrefix(e.URL(), "https://")+"/metrics", nil)
 	req.SetBasicAuth(webUser, webPassword)
 	if resp, err := plain.Do(req); err == nil {
 		body, _ := io.ReadAll(resp.Body)
@@ -150,9 +150,9 @@ func TestNoSecretLeaks(t *testing.T) {
 				webTLS: true, webUser: webUser, webPasswd: webPassword,
 			})
 			s := waitAllCollectorsOK(t, e)
-			pages := map[string][]byte{"/metrics": s.raw}
+			pages := map[string][]byte{"/metrics": s.Raw()}
 			for _, path := range []string{"/", "/ready"} {
-				resp, err := e.get(path)
+				resp, err := e.Get(path)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -160,10 +160,10 @@ func TestNoSecretLeaks(t *testing.T) {
 				resp.Body.Close()
 			}
 			// A refused scrape is logged too: its password must not be.
-			if resp, err := e.getAs("/metrics", webUser, webPassword+"-wrong"); err == nil {
+			if resp, err := e.GetAs("/metrics", webUser, webPassword+"-wrong"); err == nil {
 				resp.Body.Close()
 			}
-			pages["log"] = []byte(e.logs.String())
+			pages["log"] = []byte(e.Logs())
 			if !strings.Contains(string(pages["log"]), "level=debug") {
 				t.Errorf("no debug line in the log: the test must look at the debug level")
 			}
