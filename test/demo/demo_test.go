@@ -18,10 +18,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/test/exportertest"
 )
 
 const root = "../.."
@@ -32,24 +33,6 @@ func unavailable(t *testing.T, format string, args ...any) {
 		t.Fatalf("CI=true: "+format, args...)
 	}
 	t.Skipf(format, args...)
-}
-
-// lockedBuffer collects the demo's output from two pipes.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 type demoEnv struct {
@@ -189,7 +172,7 @@ func TestMakeDemo(t *testing.T) {
 	cmd.Dir = root
 	cmd.Env = d.environ()
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	var out lockedBuffer
+	var out exportertest.SyncBuffer // the demo's output, from two pipes
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
