@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"net"
 	"net/http"
 	"net/url"
@@ -209,45 +208,7 @@ type promServer struct {
 // (with for: shortened to e2eFor) every second. It stops with the test.
 func startPrometheus(t *testing.T, binary, exporterURL string) *promServer {
 	t.Helper()
-	u, err := url.Parse(exporterURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	rulesDir := filepath.Join(dir, "rules")
-	if err := os.Mkdir(rulesDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	names, err := fs.Glob(alerts.Files, "*.yml")
-	if err != nil || len(names) == 0 {
-		t.Fatalf("rule files: %v %v", names, err)
-	}
-	for _, name := range names {
-		data, err := fs.ReadFile(alerts.Files, name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(rulesDir, name), alerts.ShortenFor(data, e2eFor), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	config := fmt.Sprintf(`global:
-  scrape_interval: 1s
-  scrape_timeout: 1s
-  evaluation_interval: 1s
-rule_files:
-  - %s/*.yml
-scrape_configs:
-  - job_name: kafka-loss-exporter
-    metrics_path: %s
-    static_configs:
-      - targets: [%q]
-`, rulesDir, metricsPath(u), u.Host)
-	configFile := filepath.Join(dir, "prometheus.yml")
-	if err := os.WriteFile(configFile, []byte(config), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return runPrometheus(t, binary, configFile, dir)
+	return startPrometheusJobs(t, binary, map[string]string{"kafka-loss-exporter": exporterURL})
 }
 
 // metricsPath is the exporter URL's path, /metrics when it has none.
