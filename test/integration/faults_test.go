@@ -107,20 +107,22 @@ func TestFaultLeaderDownInMetadata(t *testing.T) {
 	e, before := startFaultExporter(t, "--poll.interval=500ms")
 	w := watch(t, e, watchEvery, 500*time.Millisecond, faultPollTimeout)
 
-	const victim = 2
-	// The window between SIGKILL and fencing is a few seconds; a loaded
-	// machine can miss it (the controller fences the broker before a poll
-	// and a scrape meet in it), so the kill is tried up to three times.
+	// The victim is a broker the exporter reports leading a partition of the
+	// topic (placement and earlier kills decide which). The window between
+	// SIGKILL and fencing is a few seconds; a loaded machine can miss it, so
+	// the kill is tried up to three times, each time on a current leader.
+	var victim int32
 	seen := false
 	for attempt := 1; attempt <= 3 && !seen; attempt++ {
 		if attempt > 1 {
-			t.Logf("attempt %d: the window was missed; restarting broker %d and killing it again", attempt, victim)
+			t.Logf("attempt %d: the window was missed; restarting broker %d and killing a leader again", attempt, victim)
 			c.StartNode(t, victim)
 			e.WaitForValue(t, 60*time.Second, "kafka_brokers", nil, equals(3), "the broker is back")
 			waitAllCollectors(t, e, 60*time.Second, "recovered before the next kill")
 		}
+		victim = topicLeader(t, e, topic)
 		c.KillNode(t, victim)
-		seen = leaderDownWindow(t, e, topic, victim, 20*time.Second)
+		seen = leaderDownWindow(t, e, topic, float64(victim), 20*time.Second)
 	}
 	if !seen {
 		t.Fatal("in three kills, never saw a poll whose metadata named the killed broker as leader while offsets failed")
@@ -131,6 +133,15 @@ func TestFaultLeaderDownInMetadata(t *testing.T) {
 	e.WaitForValue(t, 60*time.Second, "kafka_brokers", nil, equals(3), "the broker is back")
 	waitNoLeak(t, e, before)
 	w.Check(t)
+}
+
+// topicLeader returns the broker the exporter reports as leader of the
+// topic's partition 0.
+func topicLeader(t *testing.T, e *exporter, topic string) int32 {
+	t.Helper()
+	v := e.WaitForValue(t, 30*time.Second, "kafka_topic_partition_leader", map[string]string{"topic": topic, "partition": "0"},
+		func(v float64) bool { return v > 0 }, "a leader of "+topic+"/0")
+	return int32(v)
 }
 
 // leaderDownWindow scrapes until a poll shows offsets failed while the

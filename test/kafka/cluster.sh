@@ -28,7 +28,7 @@
 #   KLE_KAFKA_RACKS       racks of nodes 1 2 3 (default "rack-a rack-b rack-b")
 #   KLE_KAFKA_JVM_OPTS    JVM options of each node (default: small heap, serial
 #                         GC, C1 only)
-#   KLE_KAFKA_START_TIMEOUT  seconds to wait for readiness (default 120)
+#   KLE_KAFKA_START_TIMEOUT  seconds to wait for readiness (default 240: a whole-cluster restart after kills can take minutes on a loaded 2-core machine)
 #   KLE_KAFKA_STOP_TIMEOUT   seconds before SIGKILL on stop (default 20)
 #   KLE_KAFKA_WATCH_PID   if set on start: a watchdog stops the cluster when
 #                         that process is gone (KLE_KAFKA_WATCH_ACTION=destroy
@@ -67,7 +67,7 @@ case "$STATE" in
 *) STATE="$PWD/$STATE" ;;
 esac
 NODES=(1 2 3)
-START_TIMEOUT="${KLE_KAFKA_START_TIMEOUT:-120}"
+START_TIMEOUT="${KLE_KAFKA_START_TIMEOUT:-240}"
 STOP_TIMEOUT="${KLE_KAFKA_STOP_TIMEOUT:-20}"
 DEFAULT_JVM_OPTS="-Xms128m -Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:ReservedCodeCacheSize=64m -Xss512k -XX:-UsePerfData -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true -Djava.net.preferIPv4Stack=true"
 
