@@ -28,7 +28,7 @@
 #   KLE_KAFKA_RACKS       racks of nodes 1 2 3 (default "rack-a rack-b rack-b")
 #   KLE_KAFKA_JVM_OPTS    JVM options of each node (default: small heap, serial
 #                         GC, C1 only)
-#   KLE_KAFKA_START_TIMEOUT  seconds to wait for readiness (default 240: a whole-cluster restart after kills can take minutes on a loaded 2-core machine)
+#   KLE_KAFKA_START_TIMEOUT  seconds to wait for readiness (default 150; `start` restarts a node that is not ready by then once and waits again)
 #   KLE_KAFKA_STOP_TIMEOUT   seconds before SIGKILL on stop (default 20)
 #   KLE_KAFKA_WATCH_PID   if set on start: a watchdog stops the cluster when
 #                         that process is gone (KLE_KAFKA_WATCH_ACTION=destroy
@@ -67,7 +67,7 @@ case "$STATE" in
 *) STATE="$PWD/$STATE" ;;
 esac
 NODES=(1 2 3)
-START_TIMEOUT="${KLE_KAFKA_START_TIMEOUT:-240}"
+START_TIMEOUT="${KLE_KAFKA_START_TIMEOUT:-150}"
 STOP_TIMEOUT="${KLE_KAFKA_STOP_TIMEOUT:-20}"
 DEFAULT_JVM_OPTS="-Xms128m -Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:ReservedCodeCacheSize=64m -Xss512k -XX:-UsePerfData -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true -Djava.net.preferIPv4Stack=true"
 
@@ -435,6 +435,7 @@ wait_ready() {
 		if [ "$SECONDS" -ge "$deadline" ]; then
 			local late=""
 			for item in $pending; do late="$late ${item%%:*}"; done
+			LATE_NODES="${late# }"
 			print_tails "${NODES[@]}"
 			log "timed out after ${START_TIMEOUT}s waiting for node(s)$late to be ready"
 			return 1
@@ -500,7 +501,24 @@ cmd_start() {
 	done
 	start_watchdog
 	log "started node(s) ${to_start[*]}${running[*]:+ (already running: ${running[*]})}; waiting up to ${START_TIMEOUT}s for readiness"
-	if ! wait_ready "${waits[@]}"; then
+	local ready=0
+	LATE_NODES=""
+	if wait_ready "${waits[@]}"; then
+		ready=1
+	elif [ -n "$LATE_NODES" ]; then
+		# Seen on a loaded 2-core machine after a whole-cluster restart: a
+		# node runs but is never unfenced. Restarting it once has it join.
+		local late=() retry=()
+		read -r -a late <<<"$LATE_NODES"
+		log "restarting node(s) ${late[*]} once: not ready in time"
+		stop_nodes TERM "${late[@]}" >/dev/null
+		for id in "${late[@]}"; do
+			retry+=("$id:$(log_size "$id")")
+			launch_node "$id" "$libs"
+		done
+		if wait_ready "${retry[@]}"; then ready=1; fi
+	fi
+	if [ "$ready" != 1 ]; then
 		log "stopping the node(s) started by this call: ${to_start[*]}"
 		stop_nodes TERM "${to_start[@]}" >/dev/null
 		die "cluster in $STATE did not become ready"

@@ -47,7 +47,7 @@ import (
 // Timeouts of cluster.sh invocations.
 const (
 	startTimeout   = 6 * time.Minute // includes a cold jar fetch and readiness
-	commandTimeout = 5 * time.Minute // above cluster.sh's readiness wait (240 s)
+	commandTimeout = 6 * time.Minute // above cluster.sh's readiness wait (150 s, twice with a restart)
 )
 
 // Cluster is a running 3-node Kafka cluster managed by test/kafka/cluster.sh.
