@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/IBM/sarama"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // Client keeps one connection per broker and sends the exporter's requests on
@@ -26,6 +27,8 @@ type Client struct {
 	brokers map[int32]*sarama.Broker // live connections by broker id
 	addrs   map[int32]string         // broker addresses from the last Metadata
 	seeds   map[string]*sarama.Broker
+	// kmsgClients are the franz-go clients by broker address (kmsg.go).
+	kmsgClients map[string]*kgo.Client
 }
 
 // NewClient returns a client for the bootstrap servers. It connects lazily.
@@ -38,6 +41,8 @@ func NewClient(conf *sarama.Config, bootstrap []string) *Client {
 		brokers:   map[int32]*sarama.Broker{},
 		addrs:     map[int32]string{},
 		seeds:     map[string]*sarama.Broker{},
+
+		kmsgClients: map[string]*kgo.Client{},
 	}
 }
 
@@ -58,7 +63,15 @@ func (c *Client) Close() error {
 		conns = append(conns, b)
 		delete(c.seeds, addr)
 	}
+	var kmsgClients []*kgo.Client
+	for addr, cl := range c.kmsgClients {
+		kmsgClients = append(kmsgClients, cl)
+		delete(c.kmsgClients, addr)
+	}
 	c.mu.Unlock()
+	for _, cl := range kmsgClients {
+		cl.Close()
+	}
 	var wg sync.WaitGroup
 	for _, b := range conns {
 		wg.Add(1)
@@ -86,6 +99,18 @@ func (c *Client) SetBrokers(brokers []*sarama.Broker) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	seen := map[int32]bool{}
+	live := map[string]bool{}
+	for _, b := range brokers {
+		live[b.Addr()] = true
+	}
+	var gone []*kgo.Client
+	for addr, cl := range c.kmsgClients {
+		if !live[addr] {
+			gone = append(gone, cl)
+			delete(c.kmsgClients, addr)
+		}
+	}
+	closeKmsgClients(gone)
 	for _, b := range brokers {
 		seen[b.ID()] = true
 		if old, ok := c.addrs[b.ID()]; ok && old != b.Addr() {
