@@ -24,7 +24,7 @@ import (
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
 )
 
-// expositionCollectors are the four poll-derived collectors over the golden
+// expositionCollectors are the five poll-derived collectors over the golden
 // fixtures, with a consumer group whose name needs escaping.
 func expositionCollectors(series PartitionSeries) []prometheus.Collector {
 	s := healthySnapshot()
@@ -39,6 +39,7 @@ func expositionCollectors(series PartitionSeries) []prometheus.Collector {
 	}
 	return []prometheus.Collector{
 		NewReplication(src, series),
+		NewReplicas(SnapshotFunc(replicasSnapshot), series),
 		NewEvents(countsFunc(func() events.Counts { return counts })),
 		NewConfig(src, testPolicy{}, series),
 		NewConsumer(reportFunc(func() *consumers.Report { return report }), GranularityPartition),

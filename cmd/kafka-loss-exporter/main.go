@@ -132,6 +132,8 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 	steps := []fetch.Step{
 		fetch.NewOffsets(client),
 		fetch.NewConfigs(client, f.configPollInterval),
+		fetch.NewElections(client),
+		fetch.NewReassignments(client),
 		fetch.NewConsumerGroups(client, groupOpts),
 		fetch.NewRetention(client, f.consumer.retentionRefresh),
 	}
@@ -159,6 +161,7 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 	pollCollectors := func(source collector.SnapshotSource) []prometheus.Collector {
 		return []prometheus.Collector{
 			collector.NewReplication(source, partitionSeries),
+			collector.NewReplicas(source, partitionSeries),
 			collector.NewEvents(replicationEvents),
 			collector.NewConfig(source, riskPolicy, partitionSeries),
 			collector.NewConsumer(freshReports{groupTracker, source}, f.consumer.granularity),

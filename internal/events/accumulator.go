@@ -274,7 +274,7 @@ func (a *Accumulator) logChanges(changes []PartitionChange) {
 		if c.Truncated > 0 {
 			truncated += c.Truncated
 			level.Warn(a.logger).Log("msg", "log truncated: messages lost", "topic", c.Topic, "partition", c.Partition,
-				"lost_offsets", c.Truncated, "high_watermark_before", c.PrevLatest, "high_watermark_now", c.Latest)
+				"lost_offsets", c.Truncated, "offset_before", c.PrevLatest, "offset_now", c.Latest)
 		}
 	}
 	level.Info(a.logger).Log("msg", "replication events since the last poll", "isr_shrinks", shrinks, "isr_expands", expands,

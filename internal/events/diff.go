@@ -8,6 +8,7 @@ package events
 import (
 	"sort"
 
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/risk"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
 )
 
@@ -30,16 +31,19 @@ type PartitionChange struct {
 	PrevLeaderEpoch, LeaderEpoch int32
 
 	// SuspectedUnclean is true when the new leader was an assigned replica
-	// outside the previous ISR, or the leader changed while the high
-	// watermark fell: committed messages may have been lost.
+	// outside the previous ISR and not an eligible leader replica, or the
+	// leader changed while the high watermark fell: committed messages may
+	// have been lost (see suspectedUnclean).
 	SuspectedUnclean bool
 
-	// Truncated is how many offsets that consumers could read before are
-	// gone: the high watermark fell below its previous value (not counting
-	// offsets that retention had already removed).
+	// Truncated is how many offsets that were in the log before are gone:
+	// the high watermark fell, or the previous leader's log end lay beyond
+	// the start of the new leader's epoch (see truncated; offsets that
+	// retention had already removed do not count).
 	Truncated int64
-	// PrevLatest and Latest are the high watermarks before and after when
-	// Truncated > 0.
+	// PrevLatest and Latest are the offsets compared when Truncated > 0:
+	// the high watermarks before and after, or the previous leader's log
+	// end and the start of the new leader's epoch.
 	PrevLatest, Latest int64
 }
 
@@ -120,29 +124,57 @@ func diffPartition(topic string, prev, cur *snapshot.Partition) PartitionChange 
 		PrevLeaderEpoch: prev.LeaderEpoch,
 		LeaderEpoch:     cur.LeaderEpoch,
 	}
-	epochChanged := prev.LeaderEpoch >= 0 && cur.LeaderEpoch >= 0 && prev.LeaderEpoch != cur.LeaderEpoch
-	c.LeaderChanged = cur.Leader != snapshot.NoLeader && (cur.Leader != prev.Leader || epochChanged)
+	c.LeaderChanged = risk.LeaderChanged(prev, cur)
 
-	if prev.Offsets.Known && cur.Offsets.Known && cur.Offsets.Latest < prev.Offsets.Latest {
-		// Offsets below the previous log start were already gone (retention,
-		// DeleteRecords); only those consumers could still read are lost.
-		c.Truncated = prev.Offsets.Latest - max(cur.Offsets.Latest, prev.Offsets.Oldest)
-		if c.Truncated < 0 {
-			c.Truncated = 0
-		}
-		c.PrevLatest, c.Latest = prev.Offsets.Latest, cur.Offsets.Latest
-	}
-
+	c.Truncated, c.PrevLatest, c.Latest = truncated(prev, cur, c.LeaderChanged)
 	if c.LeaderChanged {
-		// A replica assigned before but outside the ISR can only lead after
-		// an unclean election. A replica newly assigned (reassignment) can
-		// join the ISR and lead between two polls, so only the high
-		// watermark can tell for it.
-		outsideISR := snapshot.Contains(prev.Replicas, cur.Leader) && !snapshot.Contains(prev.ISR, cur.Leader)
-		hwFell := prev.Offsets.Known && cur.Offsets.Known && cur.Offsets.Latest < prev.Offsets.Latest
-		c.SuspectedUnclean = outsideISR || hwFell
+		c.SuspectedUnclean = suspectedUnclean(prev, cur)
 	}
 	return c
+}
+
+// truncated returns how many offsets that were in the log before are gone,
+// and the offsets before and after it compared. Two views are compared and
+// the larger loss counts:
+//   - the high watermark fell: offsets consumers could read are gone;
+//   - after an election, the previous leader's log end at the last poll
+//     lies beyond where the new leader's epoch began (cur.EpochStart): the
+//     messages the old leader held that the new one never got are
+//     truncated, committed or not. This counts the acks=0/1 messages above
+//     the high watermark that the first view misses. Messages written
+//     between the last poll and the failure stay uncounted (a lower bound).
+//
+// Offsets below the previous log start were already gone (retention,
+// DeleteRecords) and do not count.
+func truncated(prev, cur *snapshot.Partition, leaderChanged bool) (lost, before, after int64) {
+	po, co := &prev.Offsets, &cur.Offsets
+	if po.Known && co.Known && co.Latest < po.Latest {
+		lost, before, after = max(0, po.Latest-max(co.Latest, po.Oldest)), po.Latest, co.Latest
+	}
+	if leaderChanged && po.LogEndKnown && cur.EpochStart.Known && cur.EpochStart.Offset < po.LogEnd {
+		if l := po.LogEnd - max(cur.EpochStart.Offset, po.Oldest); l > lost {
+			lost, before, after = l, po.LogEnd, cur.EpochStart.Offset
+		}
+	}
+	return lost, before, after
+}
+
+// suspectedUnclean judges an election (cur's leader differs from prev's).
+// A replica assigned before but outside the ISR can only lead after an
+// unclean election, unless it was an eligible leader replica (KIP-966: it
+// holds every committed message; Kafka 4.x elects from the ELR when the ISR
+// is empty, for example when the only replica of an RF-1 partition
+// restarts) or, with ISR and ELR both empty, one of the last known eligible
+// replicas. Without the ELR (brokers before 3.7, or ELR not read) only the
+// ISR decides. A replica newly assigned (reassignment) can join the ISR and
+// lead between two polls, so only the high watermark can tell for it: a
+// high watermark that fell is suspected whoever leads.
+func suspectedUnclean(prev, cur *snapshot.Partition) bool {
+	outsideISR := snapshot.Contains(prev.Replicas, cur.Leader) && !snapshot.Contains(prev.ISR, cur.Leader)
+	eligible := prev.ELR.Known && (snapshot.Contains(prev.ELR.Eligible, cur.Leader) ||
+		(len(prev.ISR) == 0 && len(prev.ELR.Eligible) == 0 && snapshot.Contains(prev.ELR.LastKnown, cur.Leader)))
+	hwFell := prev.Offsets.Known && cur.Offsets.Known && cur.Offsets.Latest < prev.Offsets.Latest
+	return (outsideISR && !eligible) || hwFell
 }
 
 // partition returns the partition with the given id, or nil. Partitions are

@@ -33,6 +33,24 @@ func topic(name string, id byte, parts ...snapshot.Partition) snapshot.Topic {
 
 var r123 = []int32{1, 2, 3}
 
+// withLogEnd sets the leader's log end offset.
+func withLogEnd(p snapshot.Partition, end int64) snapshot.Partition {
+	p.Offsets.LogEnd, p.Offsets.LogEndKnown = end, true
+	return p
+}
+
+// withEpochStart sets where the current leader epoch began.
+func withEpochStart(p snapshot.Partition, start int64) snapshot.Partition {
+	p.EpochStart = snapshot.EpochStart{Known: true, Offset: start}
+	return p
+}
+
+// withELR sets the eligible and last known eligible leader replicas.
+func withELR(p snapshot.Partition, eligible, lastKnown []int32) snapshot.Partition {
+	p.ELR = snapshot.ELR{Known: true, Eligible: eligible, LastKnown: lastKnown}
+	return p
+}
+
 func TestDiff(t *testing.T) {
 	base := part(0, 1, 5, r123, r123, 0, 100)
 	cases := []struct {
@@ -143,6 +161,88 @@ func TestDiff(t *testing.T) {
 			cur:  snap(topic("t", 1, part(0, 3, 6, []int32{3, 2}, []int32{3, 2}, 0, 110))),
 			want: []PartitionChange{{Topic: "t", RemovedFromISR: []int32{1}, AddedToISR: []int32{3}, LeaderChanged: true,
 				PrevLeader: 1, Leader: 3, PrevLeaderEpoch: 5, LeaderEpoch: 6}},
+		},
+		{
+			name: "clean election: acks=1 messages beyond the high watermark on the old leader are truncated",
+			prev: snap(topic("t", 1, withLogEnd(base, 107))),
+			cur:  snap(topic("t", 1, withEpochStart(part(0, 2, 6, r123, []int32{2, 3}, 0, 100), 100))),
+			want: []PartitionChange{{Topic: "t", RemovedFromISR: []int32{1}, LeaderChanged: true,
+				PrevLeader: 1, Leader: 2, PrevLeaderEpoch: 5, LeaderEpoch: 6, Truncated: 7, PrevLatest: 107, Latest: 100}},
+		},
+		{
+			name: "clean election: the new leader had caught up before it was elected",
+			prev: snap(topic("t", 1, withLogEnd(base, 107))),
+			cur:  snap(topic("t", 1, withEpochStart(part(0, 2, 6, r123, []int32{2, 3}, 0, 120), 110))),
+			want: []PartitionChange{{Topic: "t", RemovedFromISR: []int32{1}, LeaderChanged: true,
+				PrevLeader: 1, Leader: 2, PrevLeaderEpoch: 5, LeaderEpoch: 6}},
+		},
+		{
+			name: "unclean election: log end loss larger than the high watermark loss counts",
+			prev: snap(topic("t", 1, withLogEnd(part(0, 1, 5, []int32{1, 2}, []int32{1}, 0, 130), 140))),
+			cur:  snap(topic("t", 1, withEpochStart(part(0, 2, 7, []int32{1, 2}, []int32{2}, 0, 100), 100))),
+			want: []PartitionChange{{Topic: "t", RemovedFromISR: []int32{1}, AddedToISR: []int32{2}, LeaderChanged: true, SuspectedUnclean: true,
+				PrevLeader: 1, Leader: 2, PrevLeaderEpoch: 5, LeaderEpoch: 7, Truncated: 40, PrevLatest: 140, Latest: 100}},
+		},
+		{
+			name: "unclean election after an offline spell: the carried log end against the epoch start",
+			prev: snap(topic("t", 1, withLogEnd(part(0, -1, 6, []int32{1, 2}, []int32{1}, 0, -1), 12))),
+			cur:  snap(topic("t", 1, withEpochStart(part(0, 2, 7, []int32{1, 2}, []int32{2}, 0, 3), 0))),
+			want: []PartitionChange{{Topic: "t", RemovedFromISR: []int32{1}, AddedToISR: []int32{2}, LeaderChanged: true, SuspectedUnclean: true,
+				PrevLeader: -1, Leader: 2, PrevLeaderEpoch: 6, LeaderEpoch: 7, Truncated: 12, PrevLatest: 12, Latest: 0}},
+		},
+		{
+			name: "epoch start unknown: only the high watermark counts",
+			prev: snap(topic("t", 1, withLogEnd(base, 107))),
+			cur:  snap(topic("t", 1, part(0, 2, 6, r123, []int32{2, 3}, 0, 100))),
+			want: []PartitionChange{{Topic: "t", RemovedFromISR: []int32{1}, LeaderChanged: true,
+				PrevLeader: 1, Leader: 2, PrevLeaderEpoch: 5, LeaderEpoch: 6}},
+		},
+		{
+			name: "no leader change: the epoch start is not looked at",
+			prev: snap(topic("t", 1, withLogEnd(base, 107))),
+			cur:  snap(topic("t", 1, withEpochStart(part(0, 1, 5, r123, r123, 0, 100), 50))),
+		},
+		{
+			name: "RF-1 restart on Kafka 4.x: ISR emptied, the replica was in the ELR: clean",
+			prev: snap(topic("t", 1, withELR(part(0, -1, 6, []int32{3}, nil, 0, -1), []int32{3}, nil))),
+			cur:  snap(topic("t", 1, part(0, 3, 7, []int32{3}, []int32{3}, 0, 100))),
+			want: []PartitionChange{{Topic: "t", AddedToISR: []int32{3}, LeaderChanged: true,
+				PrevLeader: -1, Leader: 3, PrevLeaderEpoch: 6, LeaderEpoch: 7}},
+		},
+		{
+			name: "RF-1 restart, ELR not read (broker without the API): suspected as before",
+			prev: snap(topic("t", 1, part(0, -1, 6, []int32{3}, nil, 0, -1))),
+			cur:  snap(topic("t", 1, part(0, 3, 7, []int32{3}, []int32{3}, 0, 100))),
+			want: []PartitionChange{{Topic: "t", AddedToISR: []int32{3}, LeaderChanged: true, SuspectedUnclean: true,
+				PrevLeader: -1, Leader: 3, PrevLeaderEpoch: 6, LeaderEpoch: 7}},
+		},
+		{
+			name: "election from the ELR after the ISR shrank below min ISR: clean",
+			prev: snap(topic("t", 1, withELR(part(0, -1, 8, r123, nil, 0, -1), []int32{2, 3}, nil))),
+			cur:  snap(topic("t", 1, part(0, 2, 9, r123, []int32{2}, 0, 100))),
+			want: []PartitionChange{{Topic: "t", AddedToISR: []int32{2}, LeaderChanged: true,
+				PrevLeader: -1, Leader: 2, PrevLeaderEpoch: 8, LeaderEpoch: 9}},
+		},
+		{
+			name: "ISR and ELR empty, the last known ELR member elected: clean",
+			prev: snap(topic("t", 1, withELR(part(0, -1, 8, r123, nil, 0, -1), nil, []int32{1}))),
+			cur:  snap(topic("t", 1, part(0, 1, 9, r123, []int32{1}, 0, 100))),
+			want: []PartitionChange{{Topic: "t", AddedToISR: []int32{1}, LeaderChanged: true,
+				PrevLeader: -1, Leader: 1, PrevLeaderEpoch: 8, LeaderEpoch: 9}},
+		},
+		{
+			name: "a replica outside both the ISR and the ELR elected: unclean",
+			prev: snap(topic("t", 1, withELR(part(0, -1, 8, r123, nil, 0, -1), []int32{2}, []int32{2}))),
+			cur:  snap(topic("t", 1, part(0, 3, 9, r123, []int32{3}, 0, 100))),
+			want: []PartitionChange{{Topic: "t", AddedToISR: []int32{3}, LeaderChanged: true, SuspectedUnclean: true,
+				PrevLeader: -1, Leader: 3, PrevLeaderEpoch: 8, LeaderEpoch: 9}},
+		},
+		{
+			name: "an ELR election whose high watermark fell is still suspected",
+			prev: snap(topic("t", 1, withELR(part(0, 1, 8, r123, []int32{1}, 0, 100), []int32{2}, nil))),
+			cur:  snap(topic("t", 1, part(0, 2, 9, r123, []int32{2}, 0, 90))),
+			want: []PartitionChange{{Topic: "t", RemovedFromISR: []int32{1}, AddedToISR: []int32{2}, LeaderChanged: true, SuspectedUnclean: true,
+				PrevLeader: 1, Leader: 2, PrevLeaderEpoch: 8, LeaderEpoch: 9, Truncated: 10, PrevLatest: 100, Latest: 90}},
 		},
 		{
 			name: "topic re-created (new id): nothing, not even truncation or shrink",

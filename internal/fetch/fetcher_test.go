@@ -74,10 +74,14 @@ func TestFetchBatchesPerLeader(t *testing.T) {
 	if n := client.Requests.Total(kafka.APIMetadata); n != 1 {
 		t.Errorf("Metadata requests: %d, want 1", n)
 	}
-	// Two leaders, two timestamps each: 4 ListOffsets for 4 partitions; the
-	// count stays 4 however many partitions the leaders have.
-	if n := client.Requests.Total(kafka.APIListOffsets); n != 4 {
-		t.Errorf("ListOffsets requests: %d, want 4 (2 per leader broker)", n)
+	// Two leaders, two timestamps each, and one replica log-end request per
+	// broker: 6 ListOffsets for 4 partitions; the count stays 6 however
+	// many partitions the brokers have.
+	if n := client.Requests.Total(kafka.APIListOffsets); n != 6 {
+		t.Errorf("ListOffsets requests: %d, want 6 (3 per broker)", n)
+	}
+	if o := orders.Partitions[2].Offsets; !o.LogEndKnown || o.LogEnd != 70 {
+		t.Errorf("orders/2 leader log end %+v, want 70", o)
 	}
 }
 

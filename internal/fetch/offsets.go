@@ -16,7 +16,7 @@ import (
 const CollectorOffsets = "offsets"
 
 // Offsets is the step that reads every partition's earliest and latest
-// offset.
+// offset, and every replica's log end offset.
 type Offsets struct {
 	client *kafka.Client
 }
@@ -31,7 +31,18 @@ func (o *Offsets) Name() string { return CollectorOffsets }
 // (TOPIC_AUTHORIZATION_FAILED, carried in their offsets' error) fail the
 // step with a *DeniedError; the others are read.
 func (o *Offsets) Run(ctx context.Context, s *snapshot.Snapshot) error {
-	err := fetchOffsets(ctx, o.client, s.Topics)
+	// The replicas' log ends are read beside the leaders' offsets, on the
+	// same connections; a poll waits one round trip for both.
+	var err, logEndsErr error
+	parallel(2, func(i int) {
+		if i == 0 {
+			err = fetchOffsets(ctx, o.client, s.Topics)
+		} else {
+			logEndsErr = fetchLogEnds(ctx, o.client, s.Brokers, s.Topics)
+		}
+	})
+	setLeaderLogEnds(s.Topics)
+	err = joinErrs(nonNil(err, logEndsErr))
 	denied := newDenials()
 	for _, t := range s.Topics {
 		for _, p := range t.Partitions {
@@ -152,4 +163,15 @@ func blockOffset(b *sarama.OffsetResponseBlock) int64 {
 		return b.Offsets[0]
 	}
 	return b.Offset
+}
+
+// nonNil returns the errors that are not nil.
+func nonNil(errs ...error) []error {
+	var out []error
+	for _, err := range errs {
+		if err != nil {
+			out = append(out, err)
+		}
+	}
+	return out
 }

@@ -3,6 +3,7 @@ package kafka
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
 	"time"
@@ -118,9 +119,32 @@ func (c *Client) OnBrokerKmsg(ctx context.Context, id int32, req kmsg.Request) (
 	defer cancel()
 	resp, err := seeds[0].Request(ctx, req)
 	if err != nil {
+		if unsupported(err) {
+			err = ErrUnsupportedAPI
+		}
 		return nil, fmt.Errorf("broker %d (%s): %s: %w", id, addr, api, err)
 	}
 	return resp, nil
+}
+
+// ErrUnsupportedAPI is the error of OnBrokerKmsg when the broker does not
+// support the request's API at all (its ApiVersions answer lacks it, as
+// brokers older than the API do): the request was not sent.
+var ErrUnsupportedAPI = errors.New("the broker does not support this API")
+
+// franzTooOld is the text of franz-go's unexported error for a request the
+// broker's ApiVersions answer lacks; franz-go fails such a request before
+// sending it. It is turned into ErrUnsupportedAPI here, at the boundary,
+// so that no caller ever looks at error text (a unit test pins the text).
+const franzTooOld = "broker is too old; the broker has already indicated it will not know how to handle the request"
+
+func unsupported(err error) bool {
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if e.Error() == franzTooOld {
+			return true
+		}
+	}
+	return false
 }
 
 // closeKmsgClients closes every franz-go client (Close and SetBrokers call it

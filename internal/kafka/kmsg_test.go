@@ -2,11 +2,13 @@ package kafka
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
+	"github.com/twmb/franz-go/pkg/kversion"
 )
 
 // TestOnBrokerKmsgSendsToTheNamedBrokerAndCounts sends a franz-go request to
@@ -44,5 +46,31 @@ func TestOnBrokerKmsgSendsToTheNamedBrokerAndCounts(t *testing.T) {
 	}
 	if _, err := c.OnBrokerKmsg(ctx, 99, kmsg.NewPtrMetadataRequest()); err == nil {
 		t.Fatal("a request to an unknown broker id succeeded")
+	}
+}
+
+// TestOnBrokerKmsgUnsupportedAPI asks a cluster that lacks an API (a
+// 3.6-like kfake has no DescribeTopicPartitions) and expects the typed
+// ErrUnsupportedAPI, not a transport error.
+func TestOnBrokerKmsgUnsupportedAPI(t *testing.T) {
+	fake, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "t"), kfake.MaxVersions(kversion.V3_6_0()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fake.Close()
+	conf, err := Options{Servers: fake.ListenAddrs(), Version: "3.6.0", Timeout: 5 * time.Second}.SaramaConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := NewClient(conf, fake.ListenAddrs())
+	defer c.Close()
+	ctx := context.Background()
+	md, err := c.Metadata(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.OnBrokerKmsg(ctx, md.Brokers[0].ID(), kmsg.NewPtrDescribeTopicPartitionsRequest())
+	if !errors.Is(err, ErrUnsupportedAPI) {
+		t.Fatalf("DescribeTopicPartitions on a 3.6 broker: %v, want ErrUnsupportedAPI", err)
 	}
 }

@@ -16,7 +16,9 @@ type PartitionHealth struct {
 	// Offline is true when the partition has no leader, or its leader is not
 	// a live broker: it can be neither written nor read.
 	Offline bool
-	// UnderReplicated is true when fewer replicas are in sync than assigned.
+	// UnderReplicated is true when fewer replicas are in sync than assigned,
+	// not counting the replicas a reassignment is adding (see
+	// JudgedReplicas).
 	UnderReplicated bool
 	// LeaderIsPreferred is true when the leader is the first assigned replica.
 	LeaderIsPreferred bool
@@ -42,9 +44,32 @@ func Partition(p *snapshot.Partition, live Live) PartitionHealth {
 		OfflineReplicas: len(p.OfflineReplicas),
 	}
 	h.Offline = p.Leader == snapshot.NoLeader || !live[p.Leader]
-	h.UnderReplicated = h.InSync < h.Replicas
+	h.UnderReplicated = h.InSync < JudgedReplicas(p)
 	h.LeaderIsPreferred = len(p.Replicas) > 0 && p.Leader == p.Replicas[0]
 	return h
+}
+
+// JudgedReplicas is the number of replicas a partition's ISR is judged
+// against: the assigned replicas minus those an ongoing reassignment is
+// adding, as the broker judges its own UnderReplicatedPartitions (the
+// replication factor of a reassigning partition is its original replica
+// count). A replica being added is still copying the log: it is not
+// missing from the ISR, and a reassignment is a planned operation.
+func JudgedReplicas(p *snapshot.Partition) int {
+	n := len(p.Replicas)
+	if p.Reassignment != nil {
+		for _, r := range p.Reassignment.Adding {
+			if snapshot.Contains(p.Replicas, r) {
+				n--
+			}
+		}
+	}
+	return n
+}
+
+// Adding reports whether an ongoing reassignment is adding replica r to p.
+func Adding(p *snapshot.Partition, r int32) bool {
+	return p.Reassignment != nil && snapshot.Contains(p.Reassignment.Adding, r)
 }
 
 // BrokerHealth is the judged state of one broker.
@@ -54,7 +79,8 @@ type BrokerHealth struct {
 	// live broker list: it is down.
 	Up bool
 	// OutOfSyncReplicas counts the partition replicas hosted on the broker
-	// that are outside their partition's ISR.
+	// that are outside their partition's ISR (replicas a reassignment is
+	// still adding are not counted).
 	OutOfSyncReplicas int
 }
 
@@ -79,7 +105,7 @@ func Brokers(s *snapshot.Snapshot) []BrokerHealth {
 			p := &s.Topics[ti].Partitions[pi]
 			for _, r := range p.Replicas {
 				b := get(r)
-				if !snapshot.Contains(p.ISR, r) {
+				if !snapshot.Contains(p.ISR, r) && !Adding(p, r) {
 					b.OutOfSyncReplicas++
 				}
 			}

@@ -29,6 +29,18 @@ func TestPartition(t *testing.T) {
 			PartitionHealth{Replicas: 1, InSync: 1, LeaderIsPreferred: true}},
 		{"no replicas listed", snapshot.Partition{Leader: snapshot.NoLeader}, live,
 			PartitionHealth{Offline: true}},
+		{"reassignment adding a replica", snapshot.Partition{Leader: 1, Replicas: []int32{1, 2, 3}, ISR: []int32{1, 2},
+			Reassignment: &snapshot.Reassignment{Adding: []int32{3}}}, live,
+			PartitionHealth{Replicas: 3, InSync: 2, LeaderIsPreferred: true}},
+		{"reassignment moving a replica", snapshot.Partition{Leader: 1, Replicas: []int32{1, 2, 3}, ISR: []int32{1, 2},
+			Reassignment: &snapshot.Reassignment{Adding: []int32{3}, Removing: []int32{2}}}, live,
+			PartitionHealth{Replicas: 3, InSync: 2, LeaderIsPreferred: true}},
+		{"reassignment, an original replica out of sync", snapshot.Partition{Leader: 1, Replicas: []int32{1, 2, 3}, ISR: []int32{1},
+			Reassignment: &snapshot.Reassignment{Adding: []int32{3}}}, live,
+			PartitionHealth{Replicas: 3, InSync: 1, UnderReplicated: true, LeaderIsPreferred: true}},
+		{"reassignment naming a replica not assigned", snapshot.Partition{Leader: 1, Replicas: []int32{1, 2}, ISR: []int32{1},
+			Reassignment: &snapshot.Reassignment{Adding: []int32{4}}}, live,
+			PartitionHealth{Replicas: 2, InSync: 1, UnderReplicated: true, LeaderIsPreferred: true}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -49,6 +61,8 @@ func TestBrokers(t *testing.T) {
 			}},
 			{Name: "b", Partitions: []snapshot.Partition{
 				{ID: 0, Leader: 1, Replicas: []int32{1}, ISR: []int32{1}},
+				// Being reassigned onto 3: not out of sync.
+				{ID: 1, Leader: 1, Replicas: []int32{1, 3}, ISR: []int32{1}, Reassignment: &snapshot.Reassignment{Adding: []int32{3}}},
 			}},
 		},
 	}

@@ -36,6 +36,9 @@ type Snapshot struct {
 	// Retention is the retention configuration by topic name, for the
 	// topics that groups commit on (retention step); nil when not read.
 	Retention map[string]TopicRetention
+	// ReassignmentsKnown is true when the ongoing reassignments were read
+	// (reassignments step); Partition.Reassignment is then authoritative.
+	ReassignmentsKnown bool
 	// RecordTimes are the record timestamps read for lag in seconds
 	// (record-timestamps step, only with --lag.read-timestamps).
 	RecordTimes []RecordTime
@@ -76,6 +79,18 @@ type Partition struct {
 	Err string
 	// Offsets are the partition's log start and end, when they could be read.
 	Offsets Offsets
+	// LogEnds are the log end offsets of the replicas on live brokers, in
+	// Replicas order (replicas on brokers that are down are left out).
+	LogEnds []ReplicaLogEnd
+	// EpochStart is where the current leader epoch began; read only when
+	// the leader changed since the previous poll.
+	EpochStart EpochStart
+	// ELR are the eligible leader replicas; read only for partitions under
+	// min.insync.replicas, with an empty ISR, or whose leader changed.
+	ELR ELR
+	// Reassignment is the ongoing reassignment; nil when none (or when
+	// reassignments could not be read, see Snapshot.ReassignmentsKnown).
+	Reassignment *Reassignment
 }
 
 // Offsets are a partition's earliest and latest offsets from ListOffsets.
@@ -87,6 +102,12 @@ type Offsets struct {
 	Oldest int64
 	// Latest is the log end offset as seen by consumers (the high watermark).
 	Latest int64
+	// LogEndKnown is true when the leader's own log end offset was read;
+	// LogEnd is then that offset (>= Latest but for the instant between the
+	// two reads): the messages from Latest to LogEnd are not yet on every
+	// in-sync replica.
+	LogEndKnown bool
+	LogEnd      int64
 	// Err names the reason the offsets are unknown.
 	Err string
 }

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kmsg"
+
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/fetch"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/kafka"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/test/fakekafka"
@@ -38,6 +40,8 @@ func pollRequests(t *testing.T, o fakekafka.Options) map[string]uint64 {
 	f := fetch.New(client, fetch.Options{},
 		fetch.NewOffsets(client),
 		fetch.NewConfigs(client, time.Hour),
+		fetch.NewElections(client),
+		fetch.NewReassignments(client),
 		fetch.NewConsumerGroups(client, fetch.GroupOptions{}),
 		fetch.NewRetention(client, time.Hour),
 	)
@@ -87,10 +91,18 @@ func pollRequests(t *testing.T, o fakekafka.Options) map[string]uint64 {
 	return out
 }
 
+// The franz-go requests, counted under the protocol's names.
+var (
+	apiDescribeTopicPartitions    = kmsg.NameForKey(kmsg.DescribeTopicPartitions.Int16())
+	apiOffsetForLeaderEpoch       = kmsg.NameForKey(kmsg.OffsetForLeaderEpoch.Int16())
+	apiListPartitionReassignments = kmsg.NameForKey(kmsg.ListPartitionReassignments.Int16())
+)
+
 func format(m map[string]uint64) string {
 	var parts []string
 	for _, api := range []string{kafka.APIMetadata, kafka.APIListOffsets, kafka.APIListGroups, kafka.APIDescribeGroups,
-		kafka.APIConsumerGroupDescribe, kafka.APIOffsetFetch, kafka.APIFindCoordinator, kafka.APIFetch} {
+		kafka.APIConsumerGroupDescribe, kafka.APIOffsetFetch, kafka.APIFindCoordinator, kafka.APIFetch,
+		apiDescribeTopicPartitions, apiOffsetForLeaderEpoch, apiListPartitionReassignments} {
 		if m[api] > 0 {
 			parts = append(parts, fmt.Sprintf("%s=%d", api, m[api]))
 		}
@@ -101,7 +113,10 @@ func format(m map[string]uint64) string {
 // TestPollRequestsDoNotGrowWithTheCluster polls a small and an 80x larger
 // synthetic cluster (partitions, groups, committed partitions; enough groups
 // in both that every broker coordinates some) and asserts
-// the same number of requests per API, within 6 x brokers + 4.
+// the same number of requests per API, within 8 x brokers + 4. Every
+// partition of the synthetic cluster is healthy and no leader changes, so a
+// steady poll asks no eligible leader replicas (DescribeTopicPartitions)
+// and no epoch starts (OffsetForLeaderEpoch).
 func TestPollRequestsDoNotGrowWithTheCluster(t *testing.T) {
 	const brokers = 3
 	small := fakekafka.Options{Brokers: brokers, Topics: 2, Partitions: 6, Records: 2, Groups: 9, TopicsPerGroup: 1, MinInsyncReplicas: 2, LiveGroups: 1}
@@ -116,10 +131,17 @@ func TestPollRequestsDoNotGrowWithTheCluster(t *testing.T) {
 	for _, n := range l {
 		total += n
 	}
-	if limit := uint64(6*brokers + 4); total > limit {
-		t.Errorf("%d requests per poll, more than 6 x brokers + 4 = %d: %s", total, limit, format(l))
+	if limit := uint64(8*brokers + 4); total > limit {
+		t.Errorf("%d requests per poll, more than 8 x brokers + 4 = %d: %s", total, limit, format(l))
 	}
 	if l[kafka.APIListOffsets] == 0 || l[kafka.APIOffsetFetch] == 0 || l[kafka.APIListGroups] == 0 {
 		t.Errorf("a poll step sent nothing: %s", format(l))
+	}
+	// Leader offsets (2 per leader) and replica log ends (1 per broker).
+	if l[kafka.APIListOffsets] != 3*brokers {
+		t.Errorf("ListOffsets per poll %d, want 3 x brokers = %d", l[kafka.APIListOffsets], 3*brokers)
+	}
+	if l[apiListPartitionReassignments] != 1 || l[apiDescribeTopicPartitions] != 0 || l[apiOffsetForLeaderEpoch] != 0 {
+		t.Errorf("want 1 ListPartitionReassignments and no DescribeTopicPartitions or OffsetForLeaderEpoch in a steady healthy poll: %s", format(l))
 	}
 }
