@@ -124,9 +124,61 @@ func setLeaderLogEnds(topics []snapshot.Topic) {
 			if p.Leader == snapshot.NoLeader {
 				continue
 			}
-			if end, ok := p.LogEndOf(p.Leader); ok {
-				p.Offsets.LogEnd, p.Offsets.LogEndKnown = end, true
+			for _, r := range p.LogEnds {
+				if r.Broker == p.Leader && r.Known && !r.Stale {
+					p.Offsets.LogEnd, p.Offsets.LogEndKnown = r.LogEnd, true
+				}
 			}
 		}
 	}
+}
+
+// keepLastAnswers gives the replicas whose live broker did not answer this
+// poll the log end their broker answered at the previous poll (last), marked
+// Stale. Replicas on brokers that are down have no entry and stay absent.
+func keepLastAnswers(topics, last []snapshot.Topic) {
+	if len(last) == 0 {
+		return
+	}
+	for ti := range topics {
+		t := &topics[ti]
+		var lt *snapshot.Topic
+		for pi := range t.Partitions {
+			p := &t.Partitions[pi]
+			for i := range p.LogEnds {
+				r := &p.LogEnds[i]
+				if r.Known || r.Err != sarama.ErrNoError {
+					continue
+				}
+				if lt == nil {
+					if lt = topicIn(last, t.Name); lt == nil || !sameTopicID(lt, t) {
+						break
+					}
+				}
+				if lp := partitionOf(lt, p.ID); lp != nil {
+					for _, x := range lp.LogEnds {
+						if x.Broker == r.Broker && x.Known {
+							r.LogEnd, r.Known, r.Stale = x.LogEnd, true, true
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// topicIn returns the named topic of topics (sorted by name), or nil.
+func topicIn(topics []snapshot.Topic, name string) *snapshot.Topic {
+	i := sort.Search(len(topics), func(i int) bool { return topics[i].Name >= name })
+	if i < len(topics) && topics[i].Name == name {
+		return &topics[i]
+	}
+	return nil
+}
+
+// sameTopicID reports whether a and b are the same topic, not one deleted
+// and re-created under the same name (ids decide when both have one).
+func sameTopicID(a, b *snapshot.Topic) bool {
+	var zero [16]byte
+	return a.ID == zero || b.ID == zero || a.ID == b.ID
 }

@@ -19,6 +19,10 @@ const CollectorOffsets = "offsets"
 // offset, and every replica's log end offset.
 type Offsets struct {
 	client *kafka.Client
+	// last are the topics of the previous poll, whose replica log ends
+	// stand in for those a live broker did not answer this time (only the
+	// step's goroutine uses it).
+	last []snapshot.Topic
 }
 
 // NewOffsets returns the ListOffsets step.
@@ -42,6 +46,8 @@ func (o *Offsets) Run(ctx context.Context, s *snapshot.Snapshot) error {
 		}
 	})
 	setLeaderLogEnds(s.Topics)
+	keepLastAnswers(s.Topics, o.last)
+	o.last = s.Topics
 	err = joinErrs(nonNil(err, logEndsErr))
 	denied := newDenials()
 	for _, t := range s.Topics {

@@ -12,6 +12,11 @@ type ReplicaLogEnd struct {
 	Known bool
 	// LogEnd is the replica's log end offset when Known.
 	LogEnd int64
+	// Stale is true when the replica's broker is live but did not answer
+	// this poll (a broker frozen in a long pause, or cut off from the
+	// exporter): LogEnd is then its last answer. A frozen replica's log
+	// does not move, so its lag behind the leader is still measured.
+	Stale bool
 	// Err is the Kafka error the replica answered with (ErrNoError when
 	// it answered, or when its broker could not be asked at all).
 	Err sarama.KError
