@@ -166,15 +166,22 @@ func truncated(prev, cur *snapshot.Partition, leaderChanged bool) (lost, before,
 // is empty, for example when the only replica of an RF-1 partition
 // restarts) or, with ISR and ELR both empty, one of the last known eligible
 // replicas. Without the ELR (brokers before 3.7, or ELR not read) only the
-// ISR decides. A replica newly assigned (reassignment) can join the ISR and
+// ISR decides. Nor is an election suspected whose new leader's log, where
+// its epoch began, reaches the high watermark of the last poll: it held
+// every message committed then (a restarted replica that caught up, joined
+// the ISR and was elected between two polls). A replica newly assigned (reassignment) can join the ISR and
 // lead between two polls, so only the high watermark can tell for it: a
 // high watermark that fell is suspected whoever leads.
 func suspectedUnclean(prev, cur *snapshot.Partition) bool {
 	outsideISR := snapshot.Contains(prev.Replicas, cur.Leader) && !snapshot.Contains(prev.ISR, cur.Leader)
 	eligible := prev.ELR.Known && (snapshot.Contains(prev.ELR.Eligible, cur.Leader) ||
 		(len(prev.ISR) == 0 && len(prev.ELR.Eligible) == 0 && snapshot.Contains(prev.ELR.LastKnown, cur.Leader)))
+	// The new leader's log at its election held every message committed
+	// at the last poll: it caught up (and joined the ISR) between two
+	// polls, or came back with its whole log.
+	heldCommitted := prev.Offsets.Known && cur.EpochStart.Known && cur.EpochStart.Offset >= prev.Offsets.Latest
 	hwFell := prev.Offsets.Known && cur.Offsets.Known && cur.Offsets.Latest < prev.Offsets.Latest
-	return (outsideISR && !eligible) || hwFell
+	return (outsideISR && !eligible && !heldCommitted) || hwFell
 }
 
 // partition returns the partition with the given id, or nil. Partitions are

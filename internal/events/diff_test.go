@@ -238,6 +238,20 @@ func TestDiff(t *testing.T) {
 				PrevLeader: -1, Leader: 3, PrevLeaderEpoch: 8, LeaderEpoch: 9}},
 		},
 		{
+			name: "a replica outside the previous ISR whose log held every committed message: clean",
+			prev: snap(topic("t", 1, part(0, 3, 8, r123, []int32{3, 2}, 0, 100))),
+			cur:  snap(topic("t", 1, withEpochStart(part(0, 1, 9, r123, r123, 0, 100), 100))),
+			want: []PartitionChange{{Topic: "t", AddedToISR: []int32{1}, LeaderChanged: true,
+				PrevLeader: 3, Leader: 1, PrevLeaderEpoch: 8, LeaderEpoch: 9}},
+		},
+		{
+			name: "a replica outside the previous ISR that lacked committed messages: unclean",
+			prev: snap(topic("t", 1, part(0, 3, 8, r123, []int32{3, 2}, 0, 100))),
+			cur:  snap(topic("t", 1, withEpochStart(part(0, 1, 9, r123, []int32{1}, 0, 100), 95))),
+			want: []PartitionChange{{Topic: "t", RemovedFromISR: []int32{3, 2}, AddedToISR: []int32{1}, LeaderChanged: true, SuspectedUnclean: true,
+				PrevLeader: 3, Leader: 1, PrevLeaderEpoch: 8, LeaderEpoch: 9}},
+		},
+		{
 			name: "an ELR election whose high watermark fell is still suspected",
 			prev: snap(topic("t", 1, withELR(part(0, 1, 8, r123, []int32{1}, 0, 100), []int32{2}, nil))),
 			cur:  snap(topic("t", 1, part(0, 2, 9, r123, []int32{2}, 0, 90))),

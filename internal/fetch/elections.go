@@ -191,9 +191,17 @@ func describePartitions(ctx context.Context, client *kafka.Client, broker int32,
 // epochStarts asks one leader, with one OffsetForLeaderEpoch request, where
 // the current leader epoch of each partition in refs began: the end offset
 // of the epoch before it on the leader's log.
+//
+// The request carries the debugging replica id and no current epoch, so
+// the broker answers from its own log even if it has not yet taken up the
+// leadership the controller gave it (a broker that just came back from a
+// pause): its log end then is what survives, the same offset its epoch
+// will start at. A consumer's request would get NOT_LEADER_OR_FOLLOWER or
+// UNKNOWN_LEADER_EPOCH in that window, and the election would go
+// unmeasured.
 func epochStarts(ctx context.Context, client *kafka.Client, leader int32, refs []partitionRef) error {
 	req := kmsg.NewPtrOffsetForLeaderEpochRequest()
-	req.ReplicaID = -1 // a consumer: only the leader answers
+	req.ReplicaID = debuggingReplicaID
 	idx := map[string]int{}
 	for _, ref := range refs {
 		i, ok := idx[ref.topic]
@@ -206,7 +214,7 @@ func epochStarts(ctx context.Context, client *kafka.Client, leader int32, refs [
 		}
 		rp := kmsg.NewOffsetForLeaderEpochRequestTopicPartition()
 		rp.Partition = ref.p.ID
-		rp.CurrentLeaderEpoch = ref.p.LeaderEpoch
+		rp.CurrentLeaderEpoch = -1
 		rp.LeaderEpoch = ref.p.LeaderEpoch - 1
 		req.Topics[i].Partitions = append(req.Topics[i].Partitions, rp)
 	}
