@@ -322,6 +322,8 @@ var alertsWithoutThreshold = map[string]string{
 	"KafkaClusterLossRisk":      "a finding (== 1), counted by the cluster-wide findings stat",
 	"KafkaConsumerGroupStalled": "a status (== 1), shown by the Status panels",
 	"KafkaConsumerGroupStopped": "a status (== 1), shown by the Status panels",
+	"KafkaReplicaLaggingInISR":  "a per-replica level gated by the partition's ISR state; the Replica lag by broker panel shows the sums",
+	"KafkaReassignmentStalled":  "a state (reassigning while the lag does not fall), not a level",
 }
 
 var thresholdRef = regexp.MustCompile(`Threshold: alert (\w+) \((\w+)\) fires at (==|>|<) (-?[0-9]+(?:\.[0-9]+)?)`)

@@ -126,6 +126,17 @@ func Overview() *Dashboard {
 		"Replicas hosted on each broker that are outside their partition's ISR: which broker is falling behind or "+
 			"down, i.e. where the missing copies are.",
 		"none", noSteps(), query(sel("kafka_broker_out_of_sync_replicas"), "broker {{id}} {{instance}}"))))
+	l.add(12, 8, minZero(timeseries("Replica lag by broker",
+		"Messages each broker's follower replicas are behind their leaders, summed over the partitions it follows "+
+			"(leader log end minus the follower's, read from every replica). Which broker is behind, and by how "+
+			"much, before the ISR drops it (alert KafkaReplicaLaggingInISR).",
+		"none", noSteps(), query(sel("kafka_broker_replica_lag_messages"), "broker {{id}} {{instance}}"))))
+	uncommitted := alert("KafkaUncommittedMessagesHigh")
+	l.add(12, 8, minZero(timeseries("Uncommitted messages",
+		"Messages on the partition leaders that are not yet on every in-sync replica (leader log end minus high "+
+			"watermark), per topic, the 10 topics with most. The acks=0/acks=1 ones among them are lost if a leader "+
+			"fails now. "+uncommitted.Sentence(),
+		"none", uncommitted.Steps(), query("topk(10, "+sel("kafka_topic_uncommitted_messages")+")", "{{topic}} {{instance}}"))))
 	l.add(12, 8, minZero(timeseries("ISR shrinks and expands",
 		"Partitions losing (shrink) and regaining (expand) an in-sync replica, per second. Each shrink leaves new "+
 			"messages with one copy fewer; shrinks and expands that keep alternating are a flapping replica "+
