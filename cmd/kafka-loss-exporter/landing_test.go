@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -41,20 +39,10 @@ func TestLandingPageLinksAnswer(t *testing.T) {
 	if err := os.WriteFile(webConfig, fmt.Appendf(nil, "basic_auth_users:\n  %s: %s\n", user, hash), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-
+	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	var stderr bytes.Buffer
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, []string{"--kafka.server=" + fake.ListenAddrs()[0], "--web.listen-address=" + addr,
-			"--web.config.file=" + webConfig, "--poll.interval=1s"}, io.Discard, &stderr, noEnv)
-	}()
+	stderr, done := start(ctx, "--kafka.server="+fake.ListenAddrs()[0], "--web.listen-address="+addr,
+		"--web.config.file="+webConfig, "--poll.interval=1s")
 	defer func() {
 		cancel()
 		if code := <-done; code != 0 {
