@@ -127,7 +127,7 @@ func (f *flags) validate() error {
 	if f.metricsPath == "" || f.metricsPath[0] != '/' {
 		return fmt.Errorf("--web.telemetry-path %q must start with /", f.metricsPath)
 	}
-	for _, p := range []string{"/healthz", "/ready"} {
+	for _, p := range []string{"/healthz", "/ready", statusPath} {
 		if f.metricsPath == p {
 			return fmt.Errorf("--web.telemetry-path %q clashes with the %s endpoint", f.metricsPath, p)
 		}
