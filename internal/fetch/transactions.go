@@ -17,7 +17,8 @@ import (
 // transaction is its coordinator, so no FindCoordinator is needed. A
 // transaction the coordinator could not describe carries its error.
 func openTransactions(ctx context.Context, client *kafka.Client, broker int32) ([]snapshot.Transaction, error) {
-	listReq := &sarama.ListTransactionsRequest{Version: 0, StateFilters: []string{sarama.TransactionStateOngoing}}
+	listReq := sarama.NewListTransactionsRequest(client.Version())
+	listReq.StateFilters = []string{sarama.TransactionStateOngoing}
 	listed, err := kafka.OnBroker(ctx, client, broker, kafka.APIListTransactions, func(b *sarama.Broker) (*sarama.ListTransactionsResponse, error) {
 		return b.ListTransactions(listReq)
 	})
