@@ -135,7 +135,7 @@ func readProducers(ctx context.Context, client *kafka.Client, s *snapshot.Snapsh
 			txnFailed = append(txnFailed, txnErrs[i])
 		}
 	}
-	sort.Slice(read.Transactions, func(i, j int) bool { return read.Transactions[i].ID < read.Transactions[j].ID })
+	read.Transactions = uniqueTransactions(read.Transactions)
 	if len(txnFailed) > 0 {
 		read.TransactionsErr = fmt.Errorf("transactions of %d of %d brokers unknown: %w", len(txnFailed), len(brokers), joinErrs(txnFailed))
 		errs = append(errs, read.TransactionsErr)
@@ -226,3 +226,23 @@ func addProducers(out map[string]map[int32]snapshot.PartitionProducers, parts []
 // errMissingFromResponse is the error of a partition a broker's answer
 // left out.
 var errMissingFromResponse = errors.New("missing from the broker's response")
+
+// uniqueTransactions sorts transactions by id and keeps one per id: during a
+// coordinator move two brokers may list the same transaction; the
+// described one (nil Err) is kept.
+func uniqueTransactions(txns []snapshot.Transaction) []snapshot.Transaction {
+	sort.SliceStable(txns, func(i, j int) bool {
+		if txns[i].ID != txns[j].ID {
+			return txns[i].ID < txns[j].ID
+		}
+		return txns[i].Err == nil && txns[j].Err != nil
+	})
+	var out []snapshot.Transaction
+	for _, tx := range txns {
+		if len(out) > 0 && out[len(out)-1].ID == tx.ID {
+			continue
+		}
+		out = append(out, tx)
+	}
+	return out
+}

@@ -18,7 +18,8 @@ import (
 // pollRequests starts a synthetic cluster of size o, runs two polls with the
 // exporter's steps (as main wires them) and returns the requests of the
 // second, steady-state poll by API, configuration reads excluded (they have
-// their own interval).
+// their own interval; the producer side, read every hour here, sends nothing
+// in the second poll).
 func pollRequests(t *testing.T, o fakekafka.Options) map[string]uint64 {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -40,6 +41,7 @@ func pollRequests(t *testing.T, o fakekafka.Options) map[string]uint64 {
 		fetch.NewConfigs(client, time.Hour),
 		fetch.NewConsumerGroups(client, fetch.GroupOptions{}),
 		fetch.NewRetention(client, time.Hour),
+		fetch.NewProducers(client, time.Hour),
 	)
 	counts := func() map[string]uint64 {
 		out := map[string]uint64{}
@@ -90,7 +92,8 @@ func pollRequests(t *testing.T, o fakekafka.Options) map[string]uint64 {
 func format(m map[string]uint64) string {
 	var parts []string
 	for _, api := range []string{kafka.APIMetadata, kafka.APIListOffsets, kafka.APIListGroups, kafka.APIDescribeGroups,
-		kafka.APIConsumerGroupDescribe, kafka.APIOffsetFetch, kafka.APIFindCoordinator, kafka.APIFetch} {
+		kafka.APIConsumerGroupDescribe, kafka.APIOffsetFetch, kafka.APIFindCoordinator, kafka.APIFetch,
+		kafka.APIDescribeProducers, kafka.APIListTransactions, kafka.APIDescribeTransactions} {
 		if m[api] > 0 {
 			parts = append(parts, fmt.Sprintf("%s=%d", api, m[api]))
 		}
@@ -121,5 +124,8 @@ func TestPollRequestsDoNotGrowWithTheCluster(t *testing.T) {
 	}
 	if l[kafka.APIListOffsets] == 0 || l[kafka.APIOffsetFetch] == 0 || l[kafka.APIListGroups] == 0 {
 		t.Errorf("a poll step sent nothing: %s", format(l))
+	}
+	if n := l[kafka.APIDescribeProducers] + l[kafka.APIListTransactions] + l[kafka.APIDescribeTransactions]; n > 0 {
+		t.Errorf("a steady poll read the producer side before --producers.poll.interval: %s", format(l))
 	}
 }

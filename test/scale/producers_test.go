@@ -1,0 +1,106 @@
+package scale
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/fetch"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/kafka"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/risk"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/test/fakekafka"
+)
+
+// producerReadRequests starts a synthetic cluster of size o with open
+// transactions, runs two polls that both read the producer side and returns
+// the requests of the second by API. It checks that the read saw every
+// open transaction and its one-message last-stable-offset lag.
+func producerReadRequests(t *testing.T, o fakekafka.Options) map[string]uint64 {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	c, err := fakekafka.Start(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	conf, err := kafka.Options{Servers: c.ListenAddrs()[:1], Version: "3.9.0", ClientID: "scale-test", Timeout: 10 * time.Second}.SaramaConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := kafka.NewClient(conf, c.ListenAddrs()[:1])
+	defer client.Close()
+	// Interval 0: every poll reads the producer side.
+	f := fetch.New(client, fetch.Options{}, fetch.NewOffsets(client), fetch.NewProducers(client, 0))
+	counts := func() map[string]uint64 {
+		out := map[string]uint64{}
+		for _, r := range client.Requests.Counts() {
+			out[r.API] = r.Count
+		}
+		return out
+	}
+	var before map[string]uint64
+	for i := range 2 {
+		before = counts()
+		s, err := f.Fetch(ctx)
+		if err != nil {
+			t.Fatalf("poll %d: %v", i, err)
+		}
+		for _, cr := range s.Collectors {
+			if !cr.Success {
+				t.Fatalf("poll %d: collector %s failed: %s", i, cr.Name, cr.Err)
+			}
+		}
+		if i == 1 {
+			read := s.Producers.Current
+			if len(read.Transactions) != o.OpenTransactions {
+				t.Fatalf("read %d open transactions, want %d", len(read.Transactions), o.OpenTransactions)
+			}
+			lagged := 0
+			for _, parts := range read.Partitions {
+				for _, pp := range parts {
+					if lag, ok := risk.LastStableLag(pp); ok && lag > 0 {
+						lagged++
+					}
+				}
+			}
+			if want := min(o.OpenTransactions, o.Topics); lagged != want {
+				t.Fatalf("%d partitions with a last-stable-offset lag, want %d", lagged, want)
+			}
+		}
+	}
+	out := map[string]uint64{}
+	for api, n := range counts() {
+		if d := n - before[api]; d > 0 {
+			out[api] = d
+		}
+	}
+	return out
+}
+
+// TestProducerReadRequestsDoNotGrowWithTheCluster reads the producer side of
+// a small and a larger synthetic cluster (partitions and open transactions)
+// and asserts the same number of requests per API: one DescribeProducers
+// per leader, one ListTransactions per broker, one DescribeTransactions per
+// coordinator with an open transaction, and one read_committed ListOffsets
+// per leader of a partition in a transaction besides the offsets step's two
+// per leader.
+func TestProducerReadRequestsDoNotGrowWithTheCluster(t *testing.T) {
+	const brokers = 3
+	small := fakekafka.Options{Brokers: brokers, Topics: 6, Partitions: 6, Records: 2, OpenTransactions: 6}
+	large := fakekafka.Options{Brokers: brokers, Topics: 40, Partitions: 25, Records: 2, OpenTransactions: 60}
+	s, l := producerReadRequests(t, small), producerReadRequests(t, large)
+	t.Logf("poll with a producer read, %d partitions / %d open transactions: %s", small.Topics*small.Partitions, small.OpenTransactions, format(s))
+	t.Logf("poll with a producer read, %d partitions / %d open transactions: %s", large.Topics*large.Partitions, large.OpenTransactions, format(l))
+	if format(s) != format(l) {
+		t.Errorf("producer-side requests grow with the cluster:\n small %s\n large %s", format(s), format(l))
+	}
+	for api, limit := range map[string]uint64{
+		kafka.APIMetadata: 1, kafka.APIDescribeProducers: brokers, kafka.APIListTransactions: brokers,
+		kafka.APIDescribeTransactions: brokers, kafka.APIListOffsets: 3 * brokers,
+	} {
+		if l[api] == 0 || l[api] > limit {
+			t.Errorf("%s: %d requests, want 1 to %d: %s", api, l[api], limit, format(l))
+		}
+	}
+}
