@@ -99,7 +99,8 @@ func TestProducersIdempotence(t *testing.T) {
 // openTransaction runs testdata/OpenTransaction.java (a Java transactional
 // producer from the Kafka client jar) writing n messages to partition 0 of
 // topic in a transaction it keeps open; commit ends it. It returns once the
-// messages are written.
+// messages are written. A transaction not committed by the test is committed
+// when it ends.
 func openTransaction(t *testing.T, c *kafkatest.Cluster, topic, txnID string, n int) (commit func()) {
 	t.Helper()
 	version := os.Getenv("KAFKA_VERSION")
@@ -128,7 +129,10 @@ func openTransaction(t *testing.T, c *kafkatest.Cluster, topic, txnID string, n 
 	}
 	exited := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(exited) }()
+	// A transaction still open when the test ends is committed, so that
+	// it does not stay open on the shared cluster until its timeout.
 	t.Cleanup(func() {
+		_, _ = io.WriteString(stdin, "commit\n")
 		_ = stdin.Close()
 		select {
 		case <-exited:
