@@ -43,7 +43,7 @@ type Options struct {
 	// DescribeGroups / ConsumerGroupDescribe have groups to describe.
 	LiveGroups int
 	// OpenTransactions is the number of transactional producers
-	// ("txn-NNNNN") that each write one record to partition 0 of a topic
+	// ("txn-NNNNN") that each write one record to every partition of a topic
 	// (spread over the topics) in a transaction they keep open until Close,
 	// so that the producer side has transactions and last stable offsets.
 	OpenTransactions int
@@ -95,7 +95,7 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 		c.Close()
 		return nil, err
 	}
-	if err := c.openTransactions(ctx, o.OpenTransactions, o.Topics); err != nil {
+	if err := c.openTransactions(ctx, o.OpenTransactions, o.Topics, o.Partitions); err != nil {
 		c.Close()
 		return nil, err
 	}
@@ -242,8 +242,8 @@ func (c *slowConn) Write(b []byte) (int, error) {
 }
 
 // openTransactions starts n transactional producers, each with one record
-// in an open transaction on partition 0 of topic i mod topics.
-func (c *Cluster) openTransactions(ctx context.Context, n, topics int) error {
+// per partition of topic i mod topics in an open transaction.
+func (c *Cluster) openTransactions(ctx context.Context, n, topics, partitions int) error {
 	for i := range n {
 		id := fmt.Sprintf("txn-%05d", i)
 		cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...), kgo.TransactionalID(id),
@@ -255,8 +255,11 @@ func (c *Cluster) openTransactions(ctx context.Context, n, topics int) error {
 		if err := cl.BeginTransaction(); err != nil {
 			return fmt.Errorf("transaction %s: %w", id, err)
 		}
-		rec := &kgo.Record{Topic: TopicName(i % max(topics, 1)), Partition: 0, Value: []byte(id)}
-		if err := cl.ProduceSync(ctx, rec).FirstErr(); err != nil {
+		recs := make([]*kgo.Record, partitions)
+		for p := range recs {
+			recs[p] = &kgo.Record{Topic: TopicName(i % max(topics, 1)), Partition: int32(p), Value: []byte(id)}
+		}
+		if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
 			return fmt.Errorf("transaction %s: %w", id, err)
 		}
 	}

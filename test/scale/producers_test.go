@@ -14,7 +14,8 @@ import (
 // producerReadRequests starts a synthetic cluster of size o with open
 // transactions, runs two polls that both read the producer side and returns
 // the requests of the second by API. It checks that the read saw every
-// open transaction and its one-message last-stable-offset lag.
+// open transaction and the last-stable-offset lag of the partitions they
+// write.
 func producerReadRequests(t *testing.T, o fakekafka.Options) map[string]uint64 {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -64,7 +65,7 @@ func producerReadRequests(t *testing.T, o fakekafka.Options) map[string]uint64 {
 					}
 				}
 			}
-			if want := min(o.OpenTransactions, o.Topics); lagged != want {
+			if want := min(o.OpenTransactions, o.Topics) * o.Partitions; lagged != want {
 				t.Fatalf("%d partitions with a last-stable-offset lag, want %d", lagged, want)
 			}
 		}
