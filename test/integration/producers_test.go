@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -103,67 +102,16 @@ func TestProducersIdempotence(t *testing.T) {
 // when it ends.
 func openTransaction(t *testing.T, c *kafkatest.Cluster, topic, txnID string, n int) (commit func()) {
 	t.Helper()
-	version := os.Getenv("KAFKA_VERSION")
-	if version == "" {
-		version = "4.3.1"
-	}
-	cache := os.Getenv("KLE_CACHE_DIR")
-	if cache == "" {
-		home, _ := os.UserHomeDir()
-		cache = filepath.Join(home, ".cache", "kafka-loss-exporter")
-	}
-	libs := filepath.Join(cache, "kafka-"+version, "libs")
-	if _, err := os.Stat(filepath.Join(libs, "kafka-clients-"+version+".jar")); err != nil {
-		t.Fatalf("Kafka client jar for the transactional producer: %v", err)
-	}
-	cmd := exec.Command("java", "-cp", filepath.Join(libs, "*"), filepath.Join("testdata", "OpenTransaction.java"),
-		c.Bootstrap()[0], topic, txnID, fmt.Sprint(n), "600000")
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out syncBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting the transactional producer: %v", err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	// A transaction still open when the test ends is committed, so that
-	// it does not stay open on the shared cluster until its timeout.
-	t.Cleanup(func() {
-		_, _ = io.WriteString(stdin, "commit\n")
-		_ = stdin.Close()
-		select {
-		case <-exited:
-		case <-time.After(20 * time.Second):
-			_ = cmd.Process.Kill()
-		}
-		if t.Failed() {
-			t.Logf("transactional producer output:\n%s", out.String())
-		}
-	})
-	waitOutput := func(line string) {
-		t.Helper()
-		deadline := time.Now().Add(60 * time.Second)
-		for !strings.Contains(out.String(), line) {
-			select {
-			case <-exited:
-				t.Fatalf("the transactional producer (java source launcher, needs a JDK) exited before %q:\n%s", line, out.String())
-			case <-time.After(100 * time.Millisecond):
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("the transactional producer did not print %q within 60s:\n%s", line, out.String())
-			}
-		}
-	}
-	waitOutput("open")
+	j := startJavaClient(t, "transactional producer", "OpenTransaction.java", c.Bootstrap()[0], topic, txnID, fmt.Sprint(n), "600000")
+	// Runs before the client's own cleanup closes its standard input.
+	t.Cleanup(func() { _, _ = io.WriteString(j.stdin, "commit\n") })
+	j.waitOutput(t, "open", 60*time.Second)
 	return func() {
 		t.Helper()
-		if _, err := io.WriteString(stdin, "commit\n"); err != nil {
+		if _, err := io.WriteString(j.stdin, "commit\n"); err != nil {
 			t.Fatalf("telling the transactional producer to commit: %v", err)
 		}
-		waitOutput("committed")
+		j.waitOutput(t, "committed", 60*time.Second)
 	}
 }
 

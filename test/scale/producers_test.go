@@ -1,9 +1,7 @@
 package scale
 
 import (
-	"context"
 	"testing"
-	"time"
 
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/fetch"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/kafka"
@@ -18,65 +16,26 @@ import (
 // write.
 func producerReadRequests(t *testing.T, o fakekafka.Options) map[string]uint64 {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	c, err := fakekafka.Start(ctx, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	conf, err := kafka.Options{Servers: c.ListenAddrs()[:1], Version: "3.9.0", ClientID: "scale-test", Timeout: 10 * time.Second}.SaramaConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := kafka.NewClient(conf, c.ListenAddrs()[:1])
-	defer client.Close()
+	ctx, client := startCluster(t, o)
 	// Interval 0: every poll reads the producer side.
 	f := fetch.New(client, fetch.Options{}, fetch.NewOffsets(client), fetch.NewProducers(client, 0))
-	counts := func() map[string]uint64 {
-		out := map[string]uint64{}
-		for _, r := range client.Requests.Counts() {
-			out[r.API] = r.Count
-		}
-		return out
+	s, requests := secondPoll(t, ctx, client, f)
+	read := s.Producers.Current
+	if len(read.Transactions) != o.OpenTransactions {
+		t.Fatalf("read %d open transactions, want %d", len(read.Transactions), o.OpenTransactions)
 	}
-	var before map[string]uint64
-	for i := range 2 {
-		before = counts()
-		s, err := f.Fetch(ctx)
-		if err != nil {
-			t.Fatalf("poll %d: %v", i, err)
-		}
-		for _, cr := range s.Collectors {
-			if !cr.Success {
-				t.Fatalf("poll %d: collector %s failed: %s", i, cr.Name, cr.Err)
-			}
-		}
-		if i == 1 {
-			read := s.Producers.Current
-			if len(read.Transactions) != o.OpenTransactions {
-				t.Fatalf("read %d open transactions, want %d", len(read.Transactions), o.OpenTransactions)
-			}
-			lagged := 0
-			for _, parts := range read.Partitions {
-				for _, pp := range parts {
-					if lag, ok := risk.LastStableLag(pp); ok && lag > 0 {
-						lagged++
-					}
-				}
-			}
-			if want := min(o.OpenTransactions, o.Topics) * o.Partitions; lagged != want {
-				t.Fatalf("%d partitions with a last-stable-offset lag, want %d", lagged, want)
+	lagged := 0
+	for _, parts := range read.Partitions {
+		for _, pp := range parts {
+			if lag, ok := risk.LastStableLag(pp); ok && lag > 0 {
+				lagged++
 			}
 		}
 	}
-	out := map[string]uint64{}
-	for api, n := range counts() {
-		if d := n - before[api]; d > 0 {
-			out[api] = d
-		}
+	if want := min(o.OpenTransactions, o.Topics) * o.Partitions; lagged != want {
+		t.Fatalf("%d partitions with a last-stable-offset lag, want %d", lagged, want)
 	}
-	return out
+	return requests
 }
 
 // TestProducerReadRequestsDoNotGrowWithTheCluster reads the producer side of
