@@ -417,9 +417,9 @@ func TestConsumerLagSecondsFromRecordTimestamps(t *testing.T) {
 // rebalance when the member leaves.
 func TestConsumerKIP848Group(t *testing.T) {
 	c := kafkatest.Require(t)
-	version := os.Getenv("KAFKA_VERSION")
-	if version == "" {
-		version = "4.3.1"
+	version, err := c.Version()
+	if err != nil {
+		t.Fatal(err)
 	}
 	if strings.HasPrefix(version, "3.") {
 		t.Skipf("KIP-848 consumer groups need Kafka 4.0 or later, the cluster runs %s", version)
@@ -431,7 +431,7 @@ func TestConsumerKIP848Group(t *testing.T) {
 	c.Produce(t, topic, 1, 10, sarama.WaitForAll)
 
 	e := startExporter(t, "--group.filter="+group, "--kafka.version=4.0.0")
-	member := startJavaClient(t, "KIP-848 consumer", "Kip848Consumer.java", c.Bootstrap()[0], topic, group)
+	member := startJavaClient(t, c, "KIP-848 consumer", "Kip848Consumer.java", c.Bootstrap()[0], topic, group)
 	member.waitOutput(t, "subscribed", consumerWait)
 	g := map[string]string{"consumergroup": group}
 	e.WaitForValue(t, consumerWait, "kafka_consumergroup_members", g, equals(1), "the KIP-848 member described")

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/test/kafkatest"
 )
 
 // javaClient is a small Java program from testdata run with the cluster's
@@ -20,21 +22,17 @@ type javaClient struct {
 	exited chan struct{}
 }
 
-// startJavaClient runs testdata/<source> with args. When the test ends its
+// startJavaClient runs testdata/<source> with args and the jars of c's
+// Kafka version. When the test ends its
 // standard input is closed and it gets 20 s to exit; its output is logged
 // if the test failed.
-func startJavaClient(t *testing.T, name, source string, args ...string) *javaClient {
+func startJavaClient(t *testing.T, c *kafkatest.Cluster, name, source string, args ...string) *javaClient {
 	t.Helper()
-	version := os.Getenv("KAFKA_VERSION")
-	if version == "" {
-		version = "4.3.1"
+	libs := c.Libs(t)
+	version, err := c.Version()
+	if err != nil {
+		t.Fatalf("Kafka version of the cluster: %v", err)
 	}
-	cache := os.Getenv("KLE_CACHE_DIR")
-	if cache == "" {
-		home, _ := os.UserHomeDir()
-		cache = filepath.Join(home, ".cache", "kafka-loss-exporter")
-	}
-	libs := filepath.Join(cache, "kafka-"+version, "libs")
 	if _, err := os.Stat(filepath.Join(libs, "kafka-clients-"+version+".jar")); err != nil {
 		t.Fatalf("Kafka client jar for the %s: %v", name, err)
 	}

@@ -102,7 +102,7 @@ func TestProducersIdempotence(t *testing.T) {
 // when it ends.
 func openTransaction(t *testing.T, c *kafkatest.Cluster, topic, txnID string, n int) (commit func()) {
 	t.Helper()
-	j := startJavaClient(t, "transactional producer", "OpenTransaction.java", c.Bootstrap()[0], topic, txnID, fmt.Sprint(n), "600000")
+	j := startJavaClient(t, c, "transactional producer", "OpenTransaction.java", c.Bootstrap()[0], topic, txnID, fmt.Sprint(n), "600000")
 	// Runs before the client's own cleanup closes its standard input.
 	t.Cleanup(func() { _, _ = io.WriteString(j.stdin, "commit\n") })
 	j.waitOutput(t, "open", 60*time.Second)
