@@ -186,6 +186,9 @@ func docRow(doc, metric string) string {
 type promtoolTests struct {
 	RuleFiles []string `yaml:"rule_files"`
 	Tests     []struct {
+		InputSeries []struct {
+			Series string `yaml:"series"`
+		} `yaml:"input_series"`
 		AlertRuleTest []struct {
 			Alertname string `yaml:"alertname"`
 			ExpAlerts []struct {

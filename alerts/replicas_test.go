@@ -241,21 +241,6 @@ var (
 	clusterLabel  = regexp.MustCompile(`\bcluster="[^"]+"`)
 )
 
-// replicaTests is the part of a promtool test file TestEveryAlertFiresOnceForTwoReplicas reads.
-type replicaTests struct {
-	Tests []struct {
-		InputSeries []struct {
-			Series string `yaml:"series"`
-		} `yaml:"input_series"`
-		AlertRuleTest []struct {
-			Alertname string `yaml:"alertname"`
-			ExpAlerts []struct {
-				ExpLabels map[string]string `yaml:"exp_labels"`
-			} `yaml:"exp_alerts"`
-		} `yaml:"alert_rule_test"`
-	} `yaml:"tests"`
-}
-
 // TestEveryAlertFiresOnceForTwoReplicas checks that for every alert the
 // promtool tests have a firing case fed by two exporter replicas (two
 // instance values) of a cluster (a cluster label), expecting alerts that
@@ -269,7 +254,7 @@ func TestEveryAlertFiresOnceForTwoReplicas(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var rt replicaTests
+		var rt promtoolTests
 		if err := yaml.Unmarshal(data, &rt); err != nil {
 			t.Fatalf("%s: %v", p, err)
 		}

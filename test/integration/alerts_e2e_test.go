@@ -342,10 +342,19 @@ func (p *promServer) metricNames(t *testing.T) []string {
 func runPrometheus(t *testing.T, binary, configFile, dir string) *promServer {
 	t.Helper()
 	addr := freeLocalAddr(t)
-	cmd := exec.Command(binary, "--config.file="+configFile, "--storage.tsdb.path="+filepath.Join(dir, "data"),
-		"--web.listen-address="+addr, "--log.level=warn")
-	p := &promServer{base: "http://" + addr, logs: &bytes.Buffer{}}
-	cmd.Stdout, cmd.Stderr = p.logs, p.logs
+	logs := runServer(t, "prometheus", addr, binary, "--config.file="+configFile,
+		"--storage.tsdb.path="+filepath.Join(dir, "data"), "--web.listen-address="+addr, "--log.level=warn")
+	return &promServer{base: "http://" + addr, logs: logs}
+}
+
+// runServer starts a Prometheus-style server (prometheus, alertmanager)
+// listening on addr, waits until its /-/ready answers 200, and stops it
+// when the test ends, printing its log if the test failed.
+func runServer(t *testing.T, what, addr, binary string, args ...string) *bytes.Buffer {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	logs := &bytes.Buffer{}
+	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -353,16 +362,21 @@ func runPrometheus(t *testing.T, binary, configFile, dir string) *promServer {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
 		if t.Failed() {
-			t.Logf("prometheus logs:\n%s", p.logs.String())
+			t.Logf("%s logs:\n%s", what, logs.String())
 		}
 	})
-	p.waitFor(t, 30*time.Second, func() bool {
-		resp, err := http.Get(p.base + "/-/ready")
-		if err != nil {
-			return false
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/-/ready")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return logs
+			}
 		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	}, "prometheus ready")
-	return p
+		if time.Now().After(deadline) {
+			t.Fatalf("%s not ready within 30s; logs:\n%s", what, logs.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }

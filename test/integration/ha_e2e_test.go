@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -315,34 +314,9 @@ receivers:
 		t.Fatal(err)
 	}
 	addr := freeLocalAddr(t)
-	cmd := exec.Command(binary, "--config.file="+file, "--storage.path="+filepath.Join(dir, "data"),
+	runServer(t, "alertmanager", addr, binary, "--config.file="+file, "--storage.path="+filepath.Join(dir, "data"),
 		"--web.listen-address="+addr, "--cluster.listen-address=", "--log.level=warn")
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("alertmanager logs:\n%s", logs.String())
-		}
-	})
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get("http://" + addr + "/-/ready")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return addr
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("alertmanager not ready within 30s: %s", logs.String())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	return addr
 }
 
 // requireAlertmanager returns the alertmanager binary (Debian package
