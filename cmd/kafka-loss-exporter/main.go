@@ -154,6 +154,7 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 			collector.NewEvents(replicationEvents),
 			collector.NewConfig(source, riskPolicy, partitionSeries),
 			collector.NewConsumer(freshReports{groupTracker, source}, f.consumer.granularity),
+			collector.NewProducers(source),
 		}
 	}
 	var rendering *snapshot.Snapshot // only used on the poll goroutine

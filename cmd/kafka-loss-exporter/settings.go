@@ -56,6 +56,7 @@ func pollSteps(client *kafka.Client, f *flags, groups fetch.GroupOptions) []fetc
 		fetch.NewConfigs(client, f.configPollInterval),
 		fetch.NewConsumerGroups(client, groups),
 		fetch.NewRetention(client, f.consumer.retentionRefresh),
+		fetch.NewProducers(client, f.producersPollInterval),
 	}
 }
 

@@ -133,7 +133,7 @@ func (b builder) topics(s *snapshot.Snapshot, policy risk.Policy) {
 		}
 		b.r.Summary.Partitions += len(t.Partitions)
 		b.r.Summary.HealthyPartitions += len(t.Partitions) - unhealthy
-		findings := risk.TopicFindings(t, cfg, racks, th)
+		findings := append(risk.TopicFindings(t, cfg, racks, th), risk.ProducerFindings(t.Name, s.Producers, th)...)
 		for _, f := range findings {
 			b.add(Finding{Kind: KindTopic, Subject: t.Name, Topic: t.Name, Risk: f, Detail: topicDetail(f, t, cfg, racks, th)})
 		}
@@ -216,6 +216,8 @@ func topicDetail(f string, t *snapshot.Topic, cfg risk.TopicConfig, racks risk.R
 		return fmt.Sprintf("replication factor %d <= min.insync.replicas %d: losing one replica stops acks=all writes", cfg.ReplicationFactor, cfg.MinInsyncReplicas)
 	case risk.RiskUncleanLeaderElection:
 		return "unclean.leader.election.enable=true: an out-of-sync replica may become leader and truncate acked messages"
+	case risk.RiskNonIdempotentWrites:
+		return "the topic was written and no partition shows an idempotent producer: retries may duplicate or reorder"
 	case risk.RiskReplicasInOneRack:
 		for _, p := range t.Partitions {
 			if risk.InOneRack(p.Replicas, racks) {

@@ -159,7 +159,9 @@ func TestScoresAreTheMetricScores(t *testing.T) {
 	for _, ts := range r.Topics {
 		top := in.Snapshot.Topic(ts.Topic)
 		cfg := risk.EffectiveTopicConfig(top, in.Snapshot.Configs)
-		want := risk.Score(top, risk.TopicFindings(top, cfg, risk.ClusterRacks(in.Snapshot), risk.DefaultThresholds()), live, cfg.MinInsyncReplicas)
+		findings := append(risk.TopicFindings(top, cfg, risk.ClusterRacks(in.Snapshot), risk.DefaultThresholds()),
+			risk.ProducerFindings(top.Name, in.Snapshot.Producers, risk.DefaultThresholds())...)
+		want := risk.Score(top, findings, live, cfg.MinInsyncReplicas)
 		if ts.Score != want {
 			t.Errorf("%s: score %d, want %d", ts.Topic, ts.Score, want)
 		}

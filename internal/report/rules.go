@@ -61,6 +61,7 @@ var rules = map[string]rule{
 	risk.RiskNoWriteFaultTolerance:   {Warning, "make the replication factor larger than min.insync.replicas (3 and 2)", "KafkaTopicLossRisk"},
 	risk.RiskUncleanLeaderElection:   {Warning, "kafka-configs --alter --entity-type topics --entity-name %s --add-config unclean.leader.election.enable=false", "KafkaTopicLossRisk"},
 	risk.RiskReplicasInOneRack:       {Warning, "reassign the replicas so that each partition spans racks (kafka-reassign-partitions)", "KafkaTopicLossRisk"},
+	risk.RiskNonIdempotentWrites:     {Warning, "set enable.idempotence=true and acks=all in the topic's producers", "KafkaTopicLossRisk"},
 
 	risk.ClusterRiskConsumerOffsetsRF:        {Warning, "reassign __consumer_offsets to 3 replicas and set offsets.topic.replication.factor=3", "KafkaClusterLossRisk"},
 	risk.ClusterRiskConsumerOffsetsMinISR:    {Warning, "set min.insync.replicas=2 on __consumer_offsets (kafka-configs --entity-type topics)", "KafkaClusterLossRisk"},
