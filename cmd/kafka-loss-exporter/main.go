@@ -185,7 +185,11 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 	defer stop()
 	// What the principal may not see (authorization errors by resource type).
 	registry.MustRegister(collector.NewAuthorization(client.Denied))
-	go poll.Run(ctx)
+	// serve returns only once the poll loop has stopped, so nothing logs
+	// after run returned.
+	pollDone := make(chan struct{})
+	go func() { defer close(pollDone); poll.Run(ctx) }()
+	defer func() { stop(); <-pollDone }()
 	if f.canary.enable {
 		f.canary.warnUnsafe(logger)
 		c := canary.New(canary.Options{
