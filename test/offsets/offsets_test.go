@@ -64,6 +64,20 @@ func startConsumer(t *testing.T, c *kafkatest.Cluster, group, topic string) *gro
 	return gc
 }
 
+// consumeAndLeave produces n messages, lets a kcat member of group read and
+// commit them while the exporter sees it, and stops it: the group is then
+// Empty at offset n, and the exporter saw it leave.
+func consumeAndLeave(t *testing.T, c *kafkatest.Cluster, e *exportertest.Exporter, group, topic string, n int) {
+	t.Helper()
+	produce(t, c, topic, n)
+	consumer := startConsumer(t, c, group, topic)
+	e.WaitForValue(t, 60*time.Second, "kafka_consumergroup_current_offset", map[string]string{"consumergroup": group, "partition": "0"},
+		equals(float64(n)), fmt.Sprintf("the group's commit of offset %d", n))
+	e.WaitForValue(t, 30*time.Second, "kafka_consumergroup_members", map[string]string{"consumergroup": group},
+		equals(1), "the exporter to see the group's member")
+	consumer.stop()
+}
+
 func startExporter(t *testing.T, c *kafkatest.Cluster, group string) *exportertest.Exporter {
 	return exportertest.Start(t, exportertest.Options{Binary: exporterBinary, Bootstrap: c.Bootstrap(),
 		Args: []string{"--group.filter=" + group, "--config.poll.interval=10s"}})
@@ -85,13 +99,7 @@ func TestExpiredOffsetsCountUnreadMessages(t *testing.T) {
 	c.CreateTopic(t, topic, 1, 3, nil)
 	e := startExporter(t, c, group)
 
-	produce(t, c, topic, 10)
-	consumer := startConsumer(t, c, group, topic)
-	e.WaitForValue(t, 60*time.Second, "kafka_consumergroup_current_offset", map[string]string{"consumergroup": group, "partition": "0"},
-		equals(10), "the group's commit of offset 10")
-	e.WaitForValue(t, 30*time.Second, "kafka_consumergroup_members", map[string]string{"consumergroup": group},
-		equals(1), "the exporter to see the group's member")
-	consumer.stop()
+	consumeAndLeave(t, c, e, group, topic, 10)
 	produce(t, c, topic, 40)
 
 	// Independent truth: Kafka's own tool says the group is Empty at 10 of 50.
@@ -128,11 +136,7 @@ func TestResetToLatestCountsSkippedMessages(t *testing.T) {
 	c.CreateTopic(t, topic, 1, 3, nil)
 	e := startExporter(t, c, group)
 
-	produce(t, c, topic, 5)
-	consumer := startConsumer(t, c, group, topic)
-	e.WaitForValue(t, 60*time.Second, "kafka_consumergroup_current_offset", map[string]string{"consumergroup": group, "partition": "0"},
-		equals(5), "the group's commit of offset 5")
-	consumer.stop()
+	consumeAndLeave(t, c, e, group, topic, 5)
 	produce(t, c, topic, 55)
 	e.WaitForValue(t, 30*time.Second, "kafka_consumergroup_lag_sum", labels(group, topic), equals(55), "55 unread messages")
 	e.WaitForValue(t, 30*time.Second, "kafka_consumergroup_state", map[string]string{"consumergroup": group, "state": "Empty"},
