@@ -54,7 +54,12 @@ func TestAlertsEndToEnd(t *testing.T) {
 	// (its produce errors once the nodes stop).
 	canaryTopic := kafkatest.UniqueTopic("alerts-e2e-canary")
 	t.Cleanup(func() { c.DeleteTopic(t, canaryTopic) })
-	e := startExporter(t, "--config.poll.interval=3s", "--canary.enable", "--canary.topic="+canaryTopic)
+	// An open transaction serves the transaction metrics the producer rules
+	// read (committed when the test ends).
+	txnTopic := kafkatest.UniqueTopic("alerts-e2e-txn")
+	c.CreateTopic(t, txnTopic, 1, 3, map[string]string{"min.insync.replicas": "2"})
+	openTransaction(t, c, txnTopic, txnTopic+"-txid", 1)
+	e := startExporter(t, "--config.poll.interval=3s", "--producers.poll.interval=3s", "--canary.enable", "--canary.topic="+canaryTopic)
 	prom := startPrometheus(t, promBin, e.URL())
 
 	underMinISR := fmt.Sprintf(`kafka_topic_partition_under_min_isr{topic=%q}`, topic)

@@ -108,12 +108,17 @@ func TestDashboardsEndToEnd(t *testing.T) {
 	// node 3 stops; the consumer groups read it.
 	c.CreateTopic(t, orders, 2, 3, map[string]string{"min.insync.replicas": "2", "retention.ms": "3600000"})
 
+	// A transaction kept open: the producers row's transaction panels.
+	txnTopic := base + "-txn"
+	c.CreateTopic(t, txnTopic, 1, 3, map[string]string{"min.insync.replicas": "2"})
+	openTransaction(t, c, txnTopic, txnTopic+"-txid", 2)
+
 	filter := regexp.QuoteMeta(base) + "-.*"
 	targets := map[string]string{}
 	for _, set := range dashboardArgSets {
 		canaryTopic := base + "-canary-" + set.job
 		t.Cleanup(func() { c.DeleteTopic(t, canaryTopic) })
-		args := append([]string{"--topic.filter=" + filter, "--group.filter=" + filter, "--config.poll.interval=2s",
+		args := append([]string{"--topic.filter=" + filter, "--group.filter=" + filter, "--config.poll.interval=2s", "--producers.poll.interval=2s",
 			"--canary.enable", "--canary.topic=" + canaryTopic, "--canary.interval=200ms", "--canary.partitions=4",
 			"--canary.replication-factor=2", "--canary.min-insync-replicas=2"}, set.args...)
 		targets[set.job] = startExporter(t, args...).URL()
