@@ -29,13 +29,13 @@ func GroupDetail() *Dashboard {
 		"Messages retention deleted in the time range before the group read them: lost for this group. "+
 			retention.Sentence(),
 		"none", retention.Steps(),
-		query("sum by (job, instance, consumergroup) (increase("+selG("kafka_consumergroup_retention_lost_messages_total")+
+		query("sum by (job, cluster, instance, consumergroup) (increase("+selG("kafka_consumergroup_retention_lost_messages_total")+
 			"[$__range]))", "{{consumergroup}}")))
 	l.add(4, 5, stat("Unassigned partitions",
 		"Partitions of subscribed topics that no member of a Stable group is assigned: nobody reads them, so "+
 			"their messages wait until retention deletes them.",
 		"none", above(red, 1),
-		query("sum by (job, instance, consumergroup) ("+selG("kafka_consumergroup_unassigned_partitions")+")",
+		query("sum by (job, cluster, instance, consumergroup) ("+selG("kafka_consumergroup_unassigned_partitions")+")",
 			"{{consumergroup}}")))
 
 	l.row("Offsets expiring, expired and skipped")

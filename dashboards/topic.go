@@ -133,7 +133,7 @@ func TopicDetail() *Dashboard {
 			"when the topic loses a replica, and what a lagging consumer must catch up with. A drop to 0 while "+
 			"partitions are offline or under min ISR is producers failing to write.",
 		"cps", noSteps(),
-		query("sum by (job, instance, topic) (rate("+selT("kafka_topic_messages_in_total")+"[$__rate_interval]))",
+		query("sum by (job, cluster, instance, topic) (rate("+selT("kafka_topic_messages_in_total")+"[$__rate_interval]))",
 			"{{topic}}"))))
 	lag := alert("KafkaConsumerGroupLagHigh")
 	l.add(8, 8, minZero(timeseries("Consumer lag in seconds",
