@@ -51,13 +51,16 @@ func readKafkaSettings(f *flags, lookupEnv func(string) (string, bool)) (*kafkaS
 
 // pollSteps are the fetch steps after Metadata that every poll runs.
 func pollSteps(client *kafka.Client, f *flags, groups fetch.GroupOptions) []fetch.Step {
-	return []fetch.Step{
+	steps := []fetch.Step{
 		fetch.NewOffsets(client),
 		fetch.NewConfigs(client, f.configPollInterval),
 		fetch.NewConsumerGroups(client, groups),
 		fetch.NewRetention(client, f.consumer.retentionRefresh),
-		fetch.NewProducers(client, f.producersPollInterval),
 	}
+	if f.producersPollInterval > 0 {
+		steps = append(steps, fetch.NewProducers(client, f.producersPollInterval))
+	}
+	return steps
 }
 
 // trackerOptions are the consumer tracker's settings.
