@@ -58,7 +58,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 	app.Version(version.Print("kafka-loss-exporter"))
 	app.HelpFlag.Short('h')
 	f := defineFlags(app)
-	if _, err := app.Parse(args); err != nil {
+	app.Command("serve", "Run the exporter: poll the cluster, serve /metrics and the /status page (the default command).").Default()
+	auditCmd, auditF := defineAudit(app)
+	command, err := app.Parse(args)
+	if err != nil {
 		fmt.Fprintf(stderr, "kafka-loss-exporter: error: %s\n", oneLine(err))
 		return 2
 	}
@@ -66,6 +69,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 	if err != nil {
 		fmt.Fprintf(stderr, "kafka-loss-exporter: error: %s\n", oneLine(err))
 		return 2
+	}
+	if command == auditCmd.FullCommand() {
+		return audit(ctx, f, auditF, stdout, stderr, lookupEnv)
 	}
 	if err := serve(ctx, f, logger, slogger, lookupEnv); err != nil {
 		var uerr usageError
@@ -85,36 +91,24 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 	if err := f.validate(); err != nil {
 		return usageError{err}
 	}
-	password, err := kafka.ReadSecret(f.saslPasswordFile, passwordEnv, lookupEnv)
-	if err != nil {
-		return usageError{fmt.Errorf("--kafka.sasl.password-file: %w", err)}
-	}
-	f.kafka.SASLPassword = password
-	saramaConf, err := f.kafka.SaramaConfig()
+	st, err := readKafkaSettings(f, lookupEnv)
 	if err != nil {
 		return usageError{err}
 	}
-	topicFilter, err := compileFilter("topic.filter", f.topicFilter)
-	if err != nil {
-		return usageError{err}
-	}
-	topicExclude, err := compileFilter("topic.exclude", f.topicExclude)
-	if err != nil {
-		return usageError{err}
-	}
-	riskPolicy, err := loadRiskPolicy(f.riskConfigFile)
-	if err != nil {
-		return usageError{err}
-	}
-	groupOpts, err := f.consumer.groupOptions()
-	if err != nil {
-		return usageError{err}
-	}
+	saramaConf, riskPolicy := st.sarama, st.riskPolicy
 	if *f.web.WebConfigFile != "" {
 		if err := web.Validate(*f.web.WebConfigFile); err != nil {
 			return usageError{fmt.Errorf("--web.config.file %s: %w", *f.web.WebConfigFile, err)}
 		}
 	}
+
+	// The HTTP listeners open before anything talks to Kafka: an address
+	// that cannot be bound stops the exporter at once.
+	listeners, err := listen(f.web)
+	if err != nil {
+		return err
+	}
+	defer closeAll(listeners)
 
 	// sarama's logger and metrics registry are package globals: only main
 	// sets them.
@@ -127,26 +121,22 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 
 	client := kafka.NewClient(saramaConf, f.kafka.Servers)
 	defer client.Close()
-	groupTracker := consumers.NewTracker(consumers.Options{TablePoints: f.consumer.tablePoints, StatusWindow: f.consumer.statusWindow,
-		ReadTimestamps: f.consumer.readTimestamps})
-	steps := []fetch.Step{
-		fetch.NewOffsets(client),
-		fetch.NewConfigs(client, f.configPollInterval),
-		fetch.NewElections(client),
-		fetch.NewReassignments(client),
-		fetch.NewConsumerGroups(client, groupOpts),
-		fetch.NewRetention(client, f.consumer.retentionRefresh),
-	}
+	groupTracker := consumers.NewTracker(f.consumer.trackerOptions())
+	steps := pollSteps(client, f, st.groups)
 	if f.consumer.readTimestamps {
 		steps = append(steps, fetch.NewRecordTimestamps(client, groupTracker.Needs))
 	}
-	fetcher := fetch.New(client, fetch.Options{TopicFilter: topicFilter, TopicExclude: topicExclude}, steps...)
+	fetcher := fetch.New(client, fetch.Options{TopicFilter: st.topicFilter, TopicExclude: st.topicExclude}, steps...)
 	poll := poller.New(fetcher.Fetch, poller.Options{Interval: f.pollInterval, Timeout: f.pollTimeout, NextInterval: f.nextPollInterval,
 		ErrorReason: kafka.Reason},
 		log.With(logger, "component", "poller"))
 	replicationEvents := events.NewAccumulator(log.With(logger, "component", "events"))
 	poll.Observe(replicationEvents.Observe)
 	poll.Observe(groupTracker.Observe)
+	// The status page's report, built once per poll from the same snapshot
+	// and consumer report the collectors render (after the tracker).
+	status := &statusPage{policy: riskPolicy, groups: groupTracker, current: poll, metricsPath: f.metricsPath}
+	poll.Observe(status.Observe)
 	collectorErrors := poller.NewCollectorErrors(log.With(logger, "component", "poller"), fetch.CollectorMetadata)
 	poll.Observe(collectorErrors.Observe)
 
@@ -165,6 +155,7 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 			collector.NewEvents(replicationEvents),
 			collector.NewConfig(source, riskPolicy, partitionSeries),
 			collector.NewConsumer(freshReports{groupTracker, source}, f.consumer.granularity),
+			collector.NewProducers(source),
 		}
 	}
 	var rendering *snapshot.Snapshot // only used on the poll goroutine
@@ -195,7 +186,11 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 	defer stop()
 	// What the principal may not see (authorization errors by resource type).
 	registry.MustRegister(collector.NewAuthorization(client.Denied))
-	go poll.Run(ctx)
+	// serve returns only once the poll loop has stopped, so nothing logs
+	// after run returned.
+	pollDone := make(chan struct{})
+	go func() { defer close(pollDone); poll.Run(ctx) }()
+	defer func() { stop(); <-pollDone }()
 	if f.canary.enable {
 		f.canary.warnUnsafe(logger)
 		c := canary.New(canary.Options{
@@ -219,13 +214,13 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 		}()
 	}
 
-	handler, err := newHandler(f.metricsPath, registry, pollRegistry, freshCache{exposition, poll}, poll, logger)
+	handler, err := newHandler(f.metricsPath, registry, pollRegistry, freshCache{exposition, poll}, poll, status, logger)
 	if err != nil {
 		return err
 	}
 	server := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
-	go func() { errc <- web.ListenAndServe(server, f.web, slogger) }()
+	go func() { errc <- serveHTTP(server, listeners, f.web, slogger) }()
 	select {
 	case err := <-errc:
 		if errors.Is(err, http.ErrServerClosed) {
