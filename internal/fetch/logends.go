@@ -140,6 +140,7 @@ func keepLastAnswers(topics, last []snapshot.Topic) {
 	if len(last) == 0 {
 		return
 	}
+	lastPoll := &snapshot.Snapshot{Topics: last}
 	for ti := range topics {
 		t := &topics[ti]
 		var lt *snapshot.Topic
@@ -151,7 +152,7 @@ func keepLastAnswers(topics, last []snapshot.Topic) {
 					continue
 				}
 				if lt == nil {
-					if lt = topicIn(last, t.Name); lt == nil || !sameTopicID(lt, t) {
+					if lt = lastPoll.Topic(t.Name); lt == nil || !sameTopicID(lt, t) {
 						break
 					}
 				}
@@ -165,15 +166,6 @@ func keepLastAnswers(topics, last []snapshot.Topic) {
 			}
 		}
 	}
-}
-
-// topicIn returns the named topic of topics (sorted by name), or nil.
-func topicIn(topics []snapshot.Topic, name string) *snapshot.Topic {
-	i := sort.Search(len(topics), func(i int) bool { return topics[i].Name >= name })
-	if i < len(topics) && topics[i].Name == name {
-		return &topics[i]
-	}
-	return nil
 }
 
 // sameTopicID reports whether a and b are the same topic, not one deleted
