@@ -21,7 +21,7 @@ var (
 	eligibleLeadersFamily = gaugeFamily("kafka_topic_partition_eligible_leader_replicas",
 		"Number of eligible leader replicas (KIP-966, Kafka 4.x): replicas outside the ISR that still hold every committed message, so electing one is clean; present only for the partitions the exporter asked about (under min.insync.replicas, empty ISR, or a leader change at the last poll) on brokers that have DescribeTopicPartitions"+fromLastPoll, partitionLabels...)
 	reassigningFamily = gaugeFamily("kafka_topic_partition_reassigning",
-		"1 while a reassignment of the partition's replicas is in progress (replicas being added or removed), else 0; the replicas being added do not count as missing from the ISR"+fromLastPoll, partitionLabels...)
+		"1 while a reassignment of the partition's replicas is in progress (replicas being added or removed); the replicas being added do not count as missing from the ISR. Present only for partitions being reassigned: kafka_topic_reassigning_partitions counts them per topic, 0 included"+fromLastPoll, partitionLabels...)
 	topicReassigningFamily = gaugeFamily("kafka_topic_reassigning_partitions",
 		"Number of the topic's partitions with a reassignment in progress; absent when reassignments could not be read"+fromLastPoll, []string{"topic"}...)
 )
@@ -95,8 +95,8 @@ func (c *Replicas) render(w sampleWriter) {
 			if p.ELR.Known {
 				w.sample(eligibleLeadersFamily, float64(len(p.ELR.Eligible)), t.Name, part)
 			}
-			if s.ReassignmentsKnown {
-				w.sample(reassigningFamily, boolean(p.Reassignment != nil), t.Name, part)
+			if p.Reassignment != nil {
+				w.sample(reassigningFamily, 1, t.Name, part)
 			}
 		}
 		if known {

@@ -77,11 +77,8 @@ kafka_topic_partition_log_end_offset{partition="0",topic="orders"} 110
 kafka_topic_partition_log_end_offset{partition="0",topic="payments"} 7
 kafka_topic_partition_log_end_offset{partition="1",topic="orders"} 50
 kafka_topic_partition_log_end_offset{partition="2",topic="orders"} 60
-# HELP kafka_topic_partition_reassigning 1 while a reassignment of the partition's replicas is in progress (replicas being added or removed), else 0; the replicas being added do not count as missing from the ISR, from the last poll.
+# HELP kafka_topic_partition_reassigning 1 while a reassignment of the partition's replicas is in progress (replicas being added or removed); the replicas being added do not count as missing from the ISR. Present only for partitions being reassigned: kafka_topic_reassigning_partitions counts them per topic, 0 included, from the last poll.
 # TYPE kafka_topic_partition_reassigning gauge
-kafka_topic_partition_reassigning{partition="0",topic="orders"} 0
-kafka_topic_partition_reassigning{partition="0",topic="payments"} 0
-kafka_topic_partition_reassigning{partition="1",topic="orders"} 0
 kafka_topic_partition_reassigning{partition="2",topic="orders"} 1
 # HELP kafka_topic_partition_replica_lag_messages Messages the follower replica on broker id replica is behind its leader (leader log end offset minus the follower's); absent for a replica whose broker is down or did not answer, from the last poll.
 # TYPE kafka_topic_partition_replica_lag_messages gauge
@@ -100,10 +97,8 @@ kafka_topic_partition_uncommitted_messages{partition="2",topic="orders"} 0
 kafka_topic_partition_log_end_offset{partition="0",topic="orders"} 110
 kafka_topic_partition_log_end_offset{partition="0",topic="payments"} 7
 kafka_topic_partition_log_end_offset{partition="2",topic="orders"} 60
-# HELP kafka_topic_partition_reassigning 1 while a reassignment of the partition's replicas is in progress (replicas being added or removed), else 0; the replicas being added do not count as missing from the ISR, from the last poll.
+# HELP kafka_topic_partition_reassigning 1 while a reassignment of the partition's replicas is in progress (replicas being added or removed); the replicas being added do not count as missing from the ISR. Present only for partitions being reassigned: kafka_topic_reassigning_partitions counts them per topic, 0 included, from the last poll.
 # TYPE kafka_topic_partition_reassigning gauge
-kafka_topic_partition_reassigning{partition="0",topic="orders"} 0
-kafka_topic_partition_reassigning{partition="0",topic="payments"} 0
 kafka_topic_partition_reassigning{partition="2",topic="orders"} 1
 # HELP kafka_topic_partition_replica_lag_messages Messages the follower replica on broker id replica is behind its leader (leader log end offset minus the follower's); absent for a replica whose broker is down or did not answer, from the last poll.
 # TYPE kafka_topic_partition_replica_lag_messages gauge

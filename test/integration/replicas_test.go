@@ -230,7 +230,8 @@ func TestReassignmentIsNotUnderReplication(t *testing.T) {
 	c.Kcat(t, in.String(), "-P", "-t", topic, "-p", "0", "-X", "acks=all")
 	e := startExporter(t, replicaPollArgs...)
 	pl := map[string]string{"topic": topic, "partition": "0"}
-	e.WaitForValue(t, 30*time.Second, "kafka_topic_partition_reassigning", pl, equals(0), "not reassigning")
+	tl := map[string]string{"topic": topic}
+	e.WaitForValue(t, 30*time.Second, "kafka_topic_reassigning_partitions", tl, equals(0), "not reassigning")
 
 	plan := fmt.Sprintf(`{"version":1,"partitions":[{"topic":%q,"partition":0,"replicas":[1,2,3]}]}`, topic)
 	file := t.TempDir() + "/plan.json"
@@ -245,9 +246,9 @@ func TestReassignmentIsNotUnderReplication(t *testing.T) {
 	})
 	seen, under := 0, 0
 	e.WaitFor(t, 120*time.Second, "the reassignment seen in progress and then done", func(s *exportertest.Scrape) (bool, string) {
-		r, _ := s.Value("kafka_topic_partition_reassigning", pl)
+		r, _ := s.Value("kafka_topic_partition_reassigning", pl) // present (1) only while reassigning
 		u, _ := s.Value("kafka_topic_partition_under_replicated_partition", pl)
-		tr, _ := s.Value("kafka_topic_under_replicated_partitions", map[string]string{"topic": topic})
+		tr, _ := s.Value("kafka_topic_under_replicated_partitions", tl)
 		if r == 1 {
 			seen++
 		}
@@ -267,5 +268,8 @@ func TestReassignmentIsNotUnderReplication(t *testing.T) {
 	if !strings.Contains(out, "is completed") {
 		t.Errorf("kafka-reassign-partitions --verify: %s", out)
 	}
-	e.WaitForValue(t, 10*time.Second, "kafka_topic_reassigning_partitions", map[string]string{"topic": topic}, equals(0), "no partition reassigning")
+	e.WaitForValue(t, 10*time.Second, "kafka_topic_reassigning_partitions", tl, equals(0), "no partition reassigning")
+	if e.Scrape(t).Has("kafka_topic_partition_reassigning", pl) {
+		t.Errorf("kafka_topic_partition_reassigning still present after the reassignment")
+	}
 }
