@@ -6,31 +6,40 @@ import (
 	"testing"
 	"time"
 
+	"github.com/IBM/sarama"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
 	"github.com/twmb/franz-go/pkg/kversion"
 )
 
-// TestOnBrokerKmsgSendsToTheNamedBrokerAndCounts sends a franz-go request to
-// each broker of an in-process cluster and checks that it is answered by that
-// broker and counted under the protocol's API name.
-func TestOnBrokerKmsgSendsToTheNamedBrokerAndCounts(t *testing.T) {
-	fake, err := kfake.NewCluster(kfake.NumBrokers(3), kfake.SeedTopics(1, "t"))
+// kfakeClient starts an in-process cluster with opts and returns a client
+// that has read its metadata, and that metadata.
+func kfakeClient(t *testing.T, opts ...kfake.Opt) (*Client, *sarama.MetadataResponse) {
+	t.Helper()
+	fake, err := kfake.NewCluster(opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer fake.Close()
+	t.Cleanup(fake.Close)
 	conf, err := Options{Servers: fake.ListenAddrs(), Version: "3.6.0", Timeout: 5 * time.Second}.SaramaConfig()
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := NewClient(conf, fake.ListenAddrs())
-	defer c.Close()
-	ctx := context.Background()
-	md, err := c.Metadata(ctx)
+	t.Cleanup(func() { c.Close() })
+	md, err := c.Metadata(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
+	return c, md
+}
+
+// TestOnBrokerKmsgSendsToTheNamedBrokerAndCounts sends a franz-go request to
+// each broker of an in-process cluster and checks that it is answered by that
+// broker and counted under the protocol's API name.
+func TestOnBrokerKmsgSendsToTheNamedBrokerAndCounts(t *testing.T) {
+	c, md := kfakeClient(t, kfake.NumBrokers(3), kfake.SeedTopics(1, "t"))
+	ctx := context.Background()
 	for _, b := range md.Brokers {
 		req := kmsg.NewPtrMetadataRequest()
 		resp, err := c.OnBrokerKmsg(ctx, b.ID(), req)
@@ -53,23 +62,9 @@ func TestOnBrokerKmsgSendsToTheNamedBrokerAndCounts(t *testing.T) {
 // 3.6-like kfake has no DescribeTopicPartitions) and expects the typed
 // ErrUnsupportedAPI, not a transport error.
 func TestOnBrokerKmsgUnsupportedAPI(t *testing.T) {
-	fake, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "t"), kfake.MaxVersions(kversion.V3_6_0()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fake.Close()
-	conf, err := Options{Servers: fake.ListenAddrs(), Version: "3.6.0", Timeout: 5 * time.Second}.SaramaConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := NewClient(conf, fake.ListenAddrs())
-	defer c.Close()
+	c, md := kfakeClient(t, kfake.NumBrokers(1), kfake.SeedTopics(1, "t"), kfake.MaxVersions(kversion.V3_6_0()))
 	ctx := context.Background()
-	md, err := c.Metadata(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = c.OnBrokerKmsg(ctx, md.Brokers[0].ID(), kmsg.NewPtrDescribeTopicPartitionsRequest())
+	_, err := c.OnBrokerKmsg(ctx, md.Brokers[0].ID(), kmsg.NewPtrDescribeTopicPartitionsRequest())
 	if !errors.Is(err, ErrUnsupportedAPI) {
 		t.Fatalf("DescribeTopicPartitions on a 3.6 broker: %v, want ErrUnsupportedAPI", err)
 	}
