@@ -7,7 +7,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/kafka"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/poller"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
 )
@@ -19,7 +18,7 @@ func TestExporterStaleSnapshotIsNotUp(t *testing.T) {
 	status := statusFunc(func() poller.Status {
 		return poller.Status{Up: true, LastAttempt: time.Unix(1_700_000_000, 0), LastSuccess: time.Unix(1_700_000_000, 0), Polls: 1}
 	})
-	e := NewExporter(SnapshotFunc(func() *snapshot.Snapshot { return nil }), status, kafka.NewRequestCounts(), []string{"metadata", "offsets"})
+	e := NewExporter(SnapshotFunc(func() *snapshot.Snapshot { return nil }), status, []string{"metadata", "offsets"})
 	want := `
 # HELP kafka_loss_exporter_up 1 when the last poll read the cluster, 0 when it could not.
 # TYPE kafka_loss_exporter_up gauge

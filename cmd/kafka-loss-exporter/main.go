@@ -125,7 +125,10 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 		"kafka_version", f.kafka.Version, "sasl", f.kafka.SASLMechanism, "tls", f.kafka.TLSEnabled, "poll_interval", f.pollInterval, "poll_fast_interval", f.pollFastInterval)
 	warnInsecure(logger, f.kafka, *f.web.WebConfigFile)
 
-	client := kafka.NewClient(saramaConf, f.kafka.Servers)
+	// The exporter's own metrics, gathered on every scrape; the Kafka
+	// client registers its request, connection and authorization counters.
+	registry := prometheus.NewRegistry()
+	client := kafka.NewClient(saramaConf, f.kafka.Servers, registry)
 	defer client.Close()
 	groupTracker := consumers.NewTracker(consumers.Options{TablePoints: f.consumer.tablePoints, StatusWindow: f.consumer.statusWindow,
 		ReadTimestamps: f.consumer.readTimestamps})
@@ -175,13 +178,11 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 		rendering = nil
 	})
 
-	// The exporter's own metrics, gathered on every scrape.
-	registry := prometheus.NewRegistry()
 	registry.MustRegister(
 		versioncollector.NewCollector(exporterName),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		collector.NewExporter(poll, poll, client.Requests, fetcher.Collectors()),
+		collector.NewExporter(poll, poll, fetcher.Collectors()),
 		collector.NewExpositionStats(exposition),
 		collector.NewCollectorErrors(collectorErrors),
 	)
@@ -190,8 +191,6 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	// What the principal may not see (authorization errors by resource type).
-	registry.MustRegister(collector.NewAuthorization(client.Denied))
 	go poll.Run(ctx)
 	if f.canary.enable {
 		f.canary.warnUnsafe(logger)

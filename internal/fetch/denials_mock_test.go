@@ -58,7 +58,7 @@ func TestAuthorizationErrorsMarkCollectorsAndCount(t *testing.T) {
 	conf.Version = sarama.V3_6_0_0
 	conf.Net.ReadTimeout = 2 * time.Second
 	conf.ApiVersionsRequest = false
-	client := kafka.NewClient(conf, []string{b.Addr()})
+	client := kafka.NewClient(conf, []string{b.Addr()}, nil)
 	defer client.Close()
 	f := New(client, Options{}, NewOffsets(client), NewConfigs(client, time.Hour), NewConsumerGroups(client, GroupOptions{}))
 
@@ -156,7 +156,7 @@ func TestDenialsCountEachResourceOnce(t *testing.T) {
 		d.note(sarama.ErrGroupAuthorizationFailed, g)
 	}
 	d.note(sarama.ErrNotLeaderForPartition, "payments")
-	counter := kafka.NewAuthorizationCounts()
+	counter := kafka.NewAuthorizationCounts(nil)
 	var denied *DeniedError
 	if err := d.finish(counter); !errors.As(err, &denied) || denied.Counts[kafka.ResourceTopic] != 1 {
 		t.Fatalf("finish = %v, want one refused topic", err)

@@ -33,7 +33,7 @@ func pollRequests(t *testing.T, o fakekafka.Options) map[string]uint64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	client := kafka.NewClient(conf, c.ListenAddrs()[:1])
+	client := kafka.NewClient(conf, c.ListenAddrs()[:1], nil)
 	defer client.Close()
 	f := fetch.New(client, fetch.Options{},
 		fetch.NewOffsets(client),
