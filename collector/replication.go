@@ -1,12 +1,14 @@
 package collector
 
 import (
+	"slices"
 	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/fetch"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/risk"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
 )
 
 var (
@@ -41,6 +43,13 @@ var (
 	oldestOffsetDesc = gaugeFamily("kafka_topic_partition_oldest_offset",
 		"Oldest offset (log start) of the partition"+fromLastPoll, partitionLabels...)
 
+	brokerRespondingDesc = gaugeFamily("kafka_broker_responding",
+		"1 when the broker answers the exporter's requests, 0 when it is registered (or hosts replicas) but its last requests timed out (--kafka.timeout): hung, not down"+fromLastPoll, []string{"id"}...)
+	leaderUnresponsiveDesc = gaugeFamily("kafka_topic_partition_leader_unresponsive",
+		"1 when the partition's leader is a broker that does not answer (kafka_broker_responding 0): writes to the partition stall"+fromLastPoll, partitionLabels...)
+	topicLeaderUnresponsiveDesc = gaugeFamily("kafka_topic_leader_unresponsive_partitions",
+		"Number of the topic's partitions led by a broker that does not answer (kafka_broker_responding 0)"+fromLastPoll, []string{"topic"}...)
+
 	topicUnderReplicatedDesc = gaugeFamily("kafka_topic_under_replicated_partitions",
 		"Number of the topic's partitions with fewer in-sync replicas than assigned replicas"+fromLastPoll, []string{"topic"}...)
 	topicOfflineDesc = gaugeFamily("kafka_topic_offline_partitions",
@@ -61,10 +70,10 @@ func NewReplication(source SnapshotSource, series PartitionSeries) *Replication 
 	return &Replication{source: source, series: series}
 }
 
-var replicationFamilies = []*family{brokersDesc, brokerInfoDesc, brokerUpDesc, brokerOutOfSyncDesc,
+var replicationFamilies = []*family{brokersDesc, brokerInfoDesc, brokerUpDesc, brokerRespondingDesc, brokerOutOfSyncDesc,
 	topicPartitionsDesc, leaderDesc, replicasDesc, inSyncDesc, preferredDesc, underReplicatedDesc,
-	offlineDesc, offlineReplicasDesc, currentOffsetDesc, oldestOffsetDesc,
-	topicUnderReplicatedDesc, topicOfflineDesc, topicMessagesInDesc}
+	offlineDesc, offlineReplicasDesc, leaderUnresponsiveDesc, currentOffsetDesc, oldestOffsetDesc,
+	topicUnderReplicatedDesc, topicOfflineDesc, topicLeaderUnresponsiveDesc, topicMessagesInDesc}
 
 func (c *Replication) families() []*family { return replicationFamilies }
 
@@ -85,16 +94,25 @@ func (c *Replication) render(w sampleWriter) {
 	for _, b := range s.Brokers {
 		w.sample(brokerInfoDesc, 1, id(b.ID), b.Addr, b.Rack)
 	}
-	for _, b := range risk.Brokers(s) {
+	brokers := risk.Brokers(s)
+	for _, b := range brokers {
 		w.sample(brokerUpDesc, boolean(b.Up), id(b.ID))
+		w.sample(brokerRespondingDesc, boolean(s.BrokerResponding(b.ID)), id(b.ID))
 		w.sample(brokerOutOfSyncDesc, float64(b.OutOfSyncReplicas), id(b.ID))
+	}
+	// A hung broker the controller fenced and that hosts no replicas any
+	// more is still watched until it answers.
+	for _, hung := range s.Unresponsive {
+		if !slices.ContainsFunc(brokers, func(b risk.BrokerHealth) bool { return b.ID == hung }) {
+			w.sample(brokerRespondingDesc, 0, id(hung))
+		}
 	}
 
 	live := risk.LiveBrokers(s)
 	for ti := range s.Topics {
 		t := &s.Topics[ti]
 		w.sample(topicPartitionsDesc, float64(len(t.Partitions)), t.Name)
-		underReplicated, offline := 0, 0
+		underReplicated, offline, leaderHung := 0, 0, 0
 		messagesIn, offsetsKnown := int64(0), true
 		for pi := range t.Partitions {
 			p := &t.Partitions[pi]
@@ -105,12 +123,16 @@ func (c *Replication) render(w sampleWriter) {
 			if h.Offline {
 				offline++
 			}
+			hung := p.Leader != snapshot.NoLeader && !s.BrokerResponding(p.Leader)
+			if hung {
+				leaderHung++
+			}
 			if p.Offsets.Known {
 				messagesIn += p.Offsets.Latest
 			} else {
 				offsetsKnown = false
 			}
-			if !c.series.partition(p, h) {
+			if !c.series.partition(p, h) && !hung {
 				continue
 			}
 			part := id(p.ID)
@@ -121,6 +143,7 @@ func (c *Replication) render(w sampleWriter) {
 			w.sample(underReplicatedDesc, boolean(h.UnderReplicated), t.Name, part)
 			w.sample(offlineDesc, boolean(h.Offline), t.Name, part)
 			w.sample(offlineReplicasDesc, float64(h.OfflineReplicas), t.Name, part)
+			w.sample(leaderUnresponsiveDesc, boolean(hung), t.Name, part)
 			if p.Offsets.Known {
 				w.sample(currentOffsetDesc, float64(p.Offsets.Latest), t.Name, part)
 				w.sample(oldestOffsetDesc, float64(p.Offsets.Oldest), t.Name, part)
@@ -128,6 +151,7 @@ func (c *Replication) render(w sampleWriter) {
 		}
 		w.sample(topicUnderReplicatedDesc, float64(underReplicated), t.Name)
 		w.sample(topicOfflineDesc, float64(offline), t.Name)
+		w.sample(topicLeaderUnresponsiveDesc, float64(leaderHung), t.Name)
 		if offsetsKnown {
 			w.sample(topicMessagesInDesc, float64(messagesIn), t.Name)
 		}

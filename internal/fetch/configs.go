@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -135,11 +136,19 @@ func (c *Configs) due(brokers []int32, topics []string) bool {
 }
 
 // readConfigs sends one DescribeConfigs request to each live broker, in
-// parallel: the first (lowest id) also describes every topic. When that
-// request fails, the topics are asked of the next broker that answers.
+// parallel: the first (lowest id among the responding brokers) also
+// describes every topic. When that request fails, the topics are asked of
+// the next broker that answers.
 func readConfigs(ctx context.Context, client *kafka.Client, brokers []int32, topics []string) (*snapshot.Configs, error) {
 	brokers = append([]int32(nil), brokers...)
-	sort.Slice(brokers, func(i, j int) bool { return brokers[i] < brokers[j] })
+	hung := client.Unresponsive()
+	sort.Slice(brokers, func(i, j int) bool {
+		hi, hj := slices.Contains(hung, brokers[i]), slices.Contains(hung, brokers[j])
+		if hi != hj {
+			return hj
+		}
+		return brokers[i] < brokers[j]
+	})
 	out := &snapshot.Configs{
 		Topics:  make(map[string]snapshot.ResourceConfig, len(topics)),
 		Brokers: make(map[int32]snapshot.ResourceConfig, len(brokers)),

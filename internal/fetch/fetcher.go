@@ -83,6 +83,7 @@ func (f *Fetcher) Fetch(ctx context.Context) (*snapshot.Snapshot, error) {
 	for _, st := range f.steps {
 		_ = timed(s, st.Name(), func() error { return st.Run(ctx, s) })
 	}
+	s.Unresponsive = f.client.Unresponsive()
 	s.Duration = f.now().Sub(start)
 	return s, nil
 }

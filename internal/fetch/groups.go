@@ -170,18 +170,13 @@ func (c *ConsumerGroups) listGroups(ctx context.Context, broker int32) ([]listed
 
 // readGroups describes and reads the committed offsets of the groups one
 // broker coordinates: one DescribeGroups (for the groups that may have
-// members) and one OffsetFetch (for all of them), sent together so that a
-// poll waits one round trip for both.
+// members) and one OffsetFetch (for all of them), one after the other
+// (sarama serialises the requests of one connection; docs/scale.md).
+// When the first finds the coordinator hung, the second fails at once.
 func (c *ConsumerGroups) readGroups(ctx context.Context, coordinator int32, groups []*snapshot.Group) error {
-	var describeErr, offsetsErr error
 	offsetErrs := make([]string, len(groups)) // OffsetFetch errors, by group index
-	parallel(2, func(i int) {
-		if i == 0 {
-			describeErr = c.describeGroups(ctx, coordinator, groups)
-		} else {
-			offsetsErr = c.fetchOffsets(ctx, coordinator, groups, offsetErrs)
-		}
-	})
+	describeErr := c.describeGroups(ctx, coordinator, groups)
+	offsetsErr := c.fetchOffsets(ctx, coordinator, groups, offsetErrs)
 	for i, g := range groups {
 		if offsetErrs[i] != "" {
 			g.Err = joinErr(g.Err, offsetErrs[i])

@@ -49,7 +49,7 @@ type partitionRef struct {
 
 // fetchOffsets reads the earliest and latest offset of every partition with
 // two ListOffsets requests per leader broker (one for each timestamp), sent
-// to all leaders, and both to each leader, in parallel. Failures are carried per partition; the error
+// to all leaders in parallel. Failures are carried per partition; the error
 // says which brokers failed.
 func fetchOffsets(ctx context.Context, client *kafka.Client, topics []snapshot.Topic) error {
 	byLeader := map[int32][]partitionRef{}
@@ -95,21 +95,16 @@ func fetchOffsets(ctx context.Context, client *kafka.Client, topics []snapshot.T
 }
 
 // offsetsFromLeader fills the offsets of the partitions led by one broker.
-// The two requests go out together on the broker's connection (Kafka
-// answers them in order), so a poll waits one round trip, not two.
+// The two requests (one ListOffsets cannot name a partition twice) go one
+// after the other, two round trips: sarama holds the connection until each
+// response arrives, so sending them "at once" on one connection serialised
+// them anyway (docs/scale.md). When the first finds the broker hung, the
+// second fails at once (kafka.UnresponsiveError).
 func offsetsFromLeader(ctx context.Context, client *kafka.Client, leader int32, parts []partitionRef) error {
-	var oldest, latest *sarama.OffsetResponse
-	var oldestErr, latestErr error
-	parallel(2, func(i int) {
-		if i == 0 {
-			oldest, oldestErr = listOffsets(ctx, client, leader, parts, sarama.OffsetOldest)
-		} else {
-			latest, latestErr = listOffsets(ctx, client, leader, parts, sarama.OffsetNewest)
-		}
-	})
-	err := oldestErr
+	oldest, err := listOffsets(ctx, client, leader, parts, sarama.OffsetOldest)
+	var latest *sarama.OffsetResponse
 	if err == nil {
-		err = latestErr
+		latest, err = listOffsets(ctx, client, leader, parts, sarama.OffsetNewest)
 	}
 	if err == nil {
 		for _, ref := range parts {

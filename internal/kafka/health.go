@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/IBM/sarama"
@@ -100,6 +101,22 @@ func (c *Client) checkResponding(id int32) error {
 // request goes to any more (one that lost its partitions) is still watched.
 func (c *Client) Responding(id int32) bool {
 	return c.checkResponding(id) == nil
+}
+
+// Unresponsive returns the ids of the unresponsive brokers, sorted, and
+// starts a probe of each unless one is in flight (see Responding).
+func (c *Client) Unresponsive() []int32 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []int32
+	for id, h := range c.health {
+		if h.unresponsive {
+			out = append(out, id)
+			c.probeLocked(id, h)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // probeLocked starts a probe of broker id in the background unless one is

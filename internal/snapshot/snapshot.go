@@ -23,6 +23,11 @@ type Snapshot struct {
 	ControllerID int32
 	// Brokers are the live brokers listed by Metadata, sorted by ID.
 	Brokers []Broker
+	// Unresponsive are the ids of the brokers that let a request time out
+	// and have not answered since, as of the end of the poll, sorted. A
+	// broker hung while registered stays listed (and in Brokers) until
+	// the controller fences it; it stays here until it answers again.
+	Unresponsive []int32
 	// Topics are the topics that passed the topic filters, sorted by name.
 	Topics []Topic
 	// Configs is the topic and broker configuration (nil when it was never
@@ -145,6 +150,10 @@ func (s *Snapshot) BrokerUp(id int32) bool {
 	}
 	return false
 }
+
+// BrokerResponding reports whether the broker id answered the exporter's
+// last requests (it is not in Unresponsive).
+func (s *Snapshot) BrokerResponding(id int32) bool { return !Contains(s.Unresponsive, id) }
 
 // Contains reports whether id is in ids.
 func Contains(ids []int32, id int32) bool {
