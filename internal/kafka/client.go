@@ -34,7 +34,10 @@ type Client struct {
 	mu      sync.Mutex
 	brokers map[int32]*sarama.Broker // live connections by broker id
 	addrs   map[int32]string         // broker addresses from the last Metadata
-	seeds   map[string]*sarama.Broker
+	// everSeen is every broker address any Metadata listed, by id, so
+	// that a broker that left the live list can still be probed.
+	everSeen map[int32]string
+	seeds    map[string]*sarama.Broker
 	// kmsgClients are the franz-go clients by broker address (kmsg.go).
 	kmsgClients map[string]*kgo.Client
 
@@ -61,6 +64,7 @@ func NewClient(conf *sarama.Config, bootstrap []string, reg prometheus.Registere
 		Denied:    NewAuthorizationCounts(reg),
 		brokers:   map[int32]*sarama.Broker{},
 		addrs:     map[int32]string{},
+		everSeen:  map[int32]string{},
 		seeds:     map[string]*sarama.Broker{},
 
 		kmsgClients:  map[string]*kgo.Client{},
@@ -148,6 +152,7 @@ func (c *Client) SetBrokers(brokers []*sarama.Broker) {
 			}
 		}
 		c.addrs[b.ID()] = b.Addr()
+		c.everSeen[b.ID()] = b.Addr()
 		if h, ok := c.health[b.ID()]; ok {
 			h.addr = b.Addr()
 		}

@@ -119,6 +119,28 @@ func (c *Client) Unresponsive() []int32 {
 	return out
 }
 
+// WatchAbsent probes the brokers ids that are missing from the latest
+// Metadata (they host replicas but are not live: down, or fenced by the
+// controller while hung) at their last known address, unless a probe is in
+// flight. A probe that times out makes the broker unresponsive, which tells
+// a hung broker from a down one (whose connection is refused at once).
+func (c *Client) WatchAbsent(ids []int32) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, id := range ids {
+		addr, known := c.everSeen[id]
+		if _, live := c.addrs[id]; live || !known {
+			continue
+		}
+		h := c.health[id]
+		if h == nil {
+			h = &brokerHealth{addr: addr}
+			c.health[id] = h
+		}
+		c.probeLocked(id, h)
+	}
+}
+
 // probeLocked starts a probe of broker id in the background unless one is
 // in flight or the client is closed. c.mu must be held.
 func (c *Client) probeLocked(id int32, h *brokerHealth) {
@@ -138,12 +160,14 @@ func (c *Client) probe(id int32, addr string) {
 	b := sarama.NewBroker(addr)
 	err := b.Open(c.conf)
 	if err == nil || errors.Is(err, sarama.ErrAlreadyConnected) {
-		c.Requests.addOpen()
 		c.Requests.add(APIApiVersions)
 		start := time.Now()
 		// sarama's read timeout (--kafka.timeout) bounds the request.
 		_, err = b.ApiVersions(&sarama.ApiVersionsRequest{Version: 0})
 		c.Requests.observe(id, APIApiVersions, time.Since(start))
+		if err == nil || isTimeout(err) {
+			c.Requests.addOpen() // the connection was established
+		}
 	}
 	keep := false
 	c.mu.Lock()

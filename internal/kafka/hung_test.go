@@ -112,7 +112,6 @@ func (f *freezer) close() {
 	}
 }
 
-
 // hungCluster is three sarama mock brokers, each behind a freezer that the
 // cluster's Metadata advertises.
 // shutdown closes the client, the freezers and the brokers.

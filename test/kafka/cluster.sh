@@ -12,6 +12,10 @@
 #   status        one line per node; exit 0 if all nodes run, 3 if not
 #   stop-node N   clean shutdown (SIGTERM) of node N; waits until it is gone
 #   kill-node N   SIGKILL node N; waits until it is gone
+#   pause-node N  SIGSTOP node N: it keeps its sockets (connections are
+#                 accepted, requests buffered) and answers nothing, like a
+#                 hung JVM
+#   resume-node N SIGCONT node N
 #   start-node N  start node N on its existing data; waits until it accepts
 #                 connections and is unfenced
 #   bootstrap     print 127.0.0.1:P1,127.0.0.1:P2,127.0.0.1:P3
@@ -535,6 +539,8 @@ stop_nodes() {
 	for id in "$@"; do
 		if pid="$(node_pid "$id")"; then
 			kill "-$sig" "$pid" 2>/dev/null || true
+			# a paused node (pause-node) handles the signal only once resumed
+			kill -CONT "$pid" 2>/dev/null || true
 			pids+=("$id")
 		fi
 	done
@@ -625,6 +631,15 @@ cmd_kill_node() {
 	if [ -n "$stopped" ]; then echo "killed node $id"; else echo "node $id not running"; fi
 }
 
+# cmd_signal_node SIGNAL VERB ID: send SIGNAL to node ID's process.
+cmd_signal_node() {
+	local sig="$1" verb="$2" id="$3" pid
+	check_node_id "$id"
+	pid="$(node_pid "$id")" || die "node $id not running"
+	kill "-$sig" "$pid"
+	echo "$verb node $id (pid $pid)"
+}
+
 cmd_start_node() {
 	local id="$1" libs offset
 	check_node_id "$id"
@@ -670,6 +685,8 @@ main() {
 	status) cmd_status ;;
 	stop-node) cmd_stop_node "${1:-}" ;;
 	kill-node) cmd_kill_node "${1:-}" ;;
+	pause-node) cmd_signal_node STOP paused "${1:-}" ;;
+	resume-node) cmd_signal_node CONT resumed "${1:-}" ;;
 	start-node) cmd_start_node "${1:-}" ;;
 	bootstrap) bootstrap ;;
 	bootstrap-mtls) bootstrap_mtls ;;
