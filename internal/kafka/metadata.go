@@ -116,9 +116,13 @@ func (c *Client) MetadataFrom() int32 {
 // the previous one or as soon as it failed, and returns the first answer.
 // The error lists every failure when none answered.
 func (c *Client) Metadata(ctx context.Context) (*sarama.MetadataResponse, error) {
-	req := sarama.NewMetadataRequest(c.conf.Version, nil)
-	req.AllowAutoTopicCreation = false
-	send := func(b *sarama.Broker) (*sarama.MetadataResponse, error) { return b.GetMetadata(req) }
+	// A request per attempt: sarama sets the version it sends on the
+	// request, and hedged attempts run at once.
+	send := func(b *sarama.Broker) (*sarama.MetadataResponse, error) {
+		req := sarama.NewMetadataRequest(c.conf.Version, nil)
+		req.AllowAutoTopicCreation = false
+		return b.GetMetadata(req)
+	}
 
 	candidates := c.metadataCandidates()
 	type attempt struct {
