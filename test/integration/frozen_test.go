@@ -293,7 +293,7 @@ func freezeBroker(t *testing.T, c *kafkatest.Cluster, e *exporter, prom *promSer
 		lastSeenPollDur, _ = s.Value("kafka_loss_exporter_poll_duration_seconds", nil)
 		maxDuration = max(maxDuration, lastSeenPollDur)
 		if !pending {
-			if a := alertFor(t, prom, "KafkaBrokerUnresponsive", responding["id"]); a != nil {
+			if a := prom.alertWith(t, "KafkaBrokerUnresponsive", "id", responding["id"]); a != nil {
 				pending = true
 				t.Logf("KafkaBrokerUnresponsive %s %s after the freeze", a.State, time.Since(frozenAt).Round(100*time.Millisecond))
 			}
@@ -338,20 +338,4 @@ func freezeBroker(t *testing.T, c *kafkatest.Cluster, e *exporter, prom *promSer
 	waitNoLeak(t, e, before)
 	pairs := e.Scrape(t).Series("kafka_loss_exporter_kafka_request_duration_seconds")
 	t.Logf("MEASURED request duration histogram: %d broker x API pairs, %d series", len(pairs), len(pairs)*9)
-}
-
-// alertFor returns the alert name for broker id from Prometheus, nil when
-// it is neither pending nor firing.
-func alertFor(t *testing.T, p *promServer, name, id string) *promAlert {
-	t.Helper()
-	var data struct {
-		Alerts []promAlert `json:"alerts"`
-	}
-	p.get(t, "/api/v1/alerts", &data)
-	for i, a := range data.Alerts {
-		if a.Labels["alertname"] == name && a.Labels["id"] == id {
-			return &data.Alerts[i]
-		}
-	}
-	return nil
 }
