@@ -51,6 +51,12 @@ func Overview() *Dashboard {
 		"Brokers that host replicas but are missing from the live broker list: every partition they host has one "+
 			"copy fewer until they return. "+down.Sentence(),
 		"none", down.Steps(), query(perTarget(sel("kafka_broker_up")+" == bool 0"), "{{instance}}")))
+	hung := alert("KafkaBrokerUnresponsive")
+	l.add(4, 5, stat("Brokers not answering",
+		"Brokers that are registered or host replicas but let the exporter's requests time out: hung, not down. "+
+			"Writes to the partitions they lead stall, and producers drop messages when their retries run out, until "+
+			"leadership moves. "+hung.Sentence(),
+		"none", hung.Steps(), query(perTarget(sel("kafka_broker_responding")+" == bool 0"), "{{instance}}")))
 
 	l.row("Loss that happened in the selected time range")
 	unclean := alert("KafkaUncleanLeaderElectionSuspected")
