@@ -24,6 +24,12 @@ const (
 	// APIApiVersions is the request that probes a broker that stopped
 	// answering (health.go).
 	APIApiVersions = "ApiVersions"
+	// APIDescribeProducers lists a partition's active producers (KIP-664).
+	APIDescribeProducers = "DescribeProducers"
+	// APIListTransactions lists the transactions a coordinator holds.
+	APIListTransactions = "ListTransactions"
+	// APIDescribeTransactions describes transactions at their coordinator.
+	APIDescribeTransactions = "DescribeTransactions"
 )
 
 // selfPrefix is the prefix of the exporter's own metrics.
