@@ -85,14 +85,12 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 	if err := f.validate(); err != nil {
 		return usageError{err}
 	}
-	password, err := kafka.ReadSecret(f.saslPasswordFile, passwordEnv, lookupEnv)
-	if err != nil {
-		return usageError{fmt.Errorf("--kafka.sasl.password-file: %w", err)}
+	if err := f.sasl.apply(&f.kafka, lookupEnv); err != nil {
+		return usageError{err}
 	}
-	f.kafka.SASLPassword = password
 	saramaConf, err := f.kafka.SaramaConfig()
 	if err != nil {
-		return usageError{err}
+		return usageError{flagError(err)}
 	}
 	topicFilter, err := compileFilter("topic.filter", f.topicFilter)
 	if err != nil {

@@ -56,8 +56,11 @@ func Reason(err error) string {
 		rerr  tls.RecordHeaderError
 		nerr  net.Error
 		operr *net.OpError
+		serr  *SignInError
 	)
 	switch {
+	case errors.As(err, &serr):
+		return ReasonAuthentication
 	case errors.As(err, &verr), errors.As(err, &uerr), errors.As(err, &cerr), errors.As(err, &herr),
 		errors.As(err, &aerr), errors.As(err, &rerr):
 		return ReasonAuthentication
