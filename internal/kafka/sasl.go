@@ -177,6 +177,7 @@ func (o Options) configureGSSAPI(c *sarama.Config) error {
 	if _, err := loadKrb5Config(o.KerberosConfigFile); err != nil {
 		return &FieldError{Field: FieldKerberosConfig, Err: err}
 	}
+	c.Net.SASL.Mechanism = sarama.SASLTypeGSSAPI
 	g := &c.Net.SASL.GSSAPI
 	g.KerberosConfigPath = o.KerberosConfigFile
 	g.ServiceName = o.KerberosServiceName

@@ -206,7 +206,7 @@ EOF
 	if kerberos_enabled; then
 		cat <<EOF
 listener.name.kerberos.sasl.enabled.mechanisms=GSSAPI
-listener.name.kerberos.gssapi.sasl.kerberos.service.name=kafka
+sasl.kerberos.service.name=kafka
 EOF
 	fi
 	cat "$SECURITY_DIR/jaas.properties"
