@@ -115,7 +115,7 @@ func TestAuthenticationFailures(t *testing.T) {
 		}, regexp.MustCompile(`certificate signed by unknown authority`)},
 		{"expired client certificate", func(t *testing.T) []string {
 			return mtlsArgs(certs.CA, certs.ExpiredCert, certs.ExpiredKey)
-		}, regexp.MustCompile(`client certificate .*expired\.pem \(--kafka\.tls\.cert-file\) expired at `)},
+		}, regexp.MustCompile(`client certificate .*expired\.pem expired at `)},
 		{"client certificate from an unknown CA", func(t *testing.T) []string {
 			return mtlsArgs(certs.CA, certs.RogueClientCert, certs.RogueClientKey)
 		}, regexp.MustCompile(`remote error: tls: unknown certificate`)},

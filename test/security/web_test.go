@@ -147,13 +147,15 @@ func TestNoSecretLeaks(t *testing.T) {
 		{"scram-sha-512", func(t *testing.T) []string {
 			return saslArgs(t, certs.CA, "scram-sha-512", userExporter, passwords.ExporterSCRAM)
 		}},
-		{"plain", func(t *testing.T) []string { return saslArgs(t, certs.CA, "plain", userExporter, passwords.ExporterPlain) }},
+		{"plain", func(t *testing.T) []string {
+			return saslArgs(t, certs.CA, "plain", userExporter, passwords.ExporterPlain)
+		}},
 		{"oauthbearer", func(t *testing.T) []string { return oauthArgs(t, oauthExporter, passwords.OAuthExporter) }},
 	} {
 		t.Run(mech.name, func(t *testing.T) {
 			t.Parallel()
 			e := startExporter(t, exporterOpts{
-				args: append(mech.args(t), "--web.config.file="+webConfig(t), "--log.level=debug"),
+				args:   append(mech.args(t), "--web.config.file="+webConfig(t), "--log.level=debug"),
 				webTLS: true, webUser: webUser, webPasswd: webPassword,
 			})
 			s := waitAllCollectorsOK(t, e)
