@@ -43,9 +43,9 @@ func defineSASLFlags(app *kingpin.Application, o *kafka.Options) *saslFlags {
 	app.Flag("kafka.sasl.oauthbearer.client-secret-file", "oauthbearer: file holding the OAuth 2 client secret. Without it the secret is read from $"+oauthClientSecretEnv+".").
 		Default("").StringVar(&f.oauthClientSecretFile)
 	app.Flag("kafka.sasl.oauthbearer.scopes", "oauthbearer: scopes to request, comma-separated (repeatable; empty: none).").
-		StringsVar(&f.oauthScopes)
+		PlaceHolder("SCOPE,...").StringsVar(&f.oauthScopes)
 	app.Flag("kafka.sasl.oauthbearer.extensions", "oauthbearer: SASL extension key=value sent with the token, such as logicalCluster=lkc-123 on Confluent Cloud (repeatable).").
-		StringsVar(&f.oauthExtensions)
+		PlaceHolder("KEY=VALUE").StringsVar(&f.oauthExtensions)
 
 	app.Flag("kafka.sasl.kerberos.config-file", "gssapi: the krb5.conf naming the realm's KDCs.").
 		Default("/etc/krb5.conf").StringVar(&o.KerberosConfigFile)
