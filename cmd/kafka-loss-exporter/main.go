@@ -140,6 +140,7 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 		fetch.NewConfigs(client, f.configPollInterval),
 		fetch.NewConsumerGroups(client, groupOpts),
 		fetch.NewRetention(client, f.consumer.retentionRefresh),
+		fetch.NewProducers(client, f.producersPollInterval),
 	}
 	if f.consumer.readTimestamps {
 		steps = append(steps, fetch.NewRecordTimestamps(client, groupTracker.Needs))
@@ -168,6 +169,7 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 			collector.NewEvents(replicationEvents),
 			collector.NewConfig(source, riskPolicy, partitionSeries),
 			collector.NewConsumer(freshReports{groupTracker, source}, f.consumer.granularity),
+			collector.NewProducers(source),
 		}
 	}
 	var rendering *snapshot.Snapshot // only used on the poll goroutine
