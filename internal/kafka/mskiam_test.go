@@ -136,6 +136,19 @@ func checkSigned(t *testing.T, u *url.URL, region, accessKey, sessionToken strin
 	}
 }
 
+// webIdentityEnv sets the environment EKS gives a pod with IRSA: a web
+// identity token file and the role, with STS at the fake endpoint.
+func webIdentityEnv(t *testing.T, sts *fakeSTS) {
+	t.Helper()
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(tokenFile, []byte("eyJ.fake-web-identity.jwt"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("AWS_WEB_IDENTITY_TOKEN_FILE", tokenFile)
+	t.Setenv("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/kafka-loss-exporter")
+	t.Setenv("AWS_ENDPOINT_URL_STS", sts.URL)
+}
+
 func mskOptions(region, role string) Options {
 	o := validOptions()
 	o.SASLMechanism, o.AWSRegion, o.AWSRoleARN, o.TLSEnabled = SASLAWSMSKIAM, region, role, true
@@ -159,13 +172,7 @@ func TestMSKIAMStaticCredentials(t *testing.T) {
 func TestMSKIAMWebIdentity(t *testing.T) {
 	isolateAWS(t)
 	sts := newFakeSTS(t)
-	tokenFile := filepath.Join(t.TempDir(), "token")
-	if err := os.WriteFile(tokenFile, []byte("eyJ.fake-web-identity.jwt"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("AWS_WEB_IDENTITY_TOKEN_FILE", tokenFile)
-	t.Setenv("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/kafka-loss-exporter")
-	t.Setenv("AWS_ENDPOINT_URL_STS", sts.URL)
+	webIdentityEnv(t, sts)
 	u, err := mskToken(t, mskOptions("us-east-1", ""))
 	if err != nil {
 		t.Fatal(err)
@@ -205,13 +212,7 @@ func TestMSKIAMRefused(t *testing.T) {
 	isolateAWS(t)
 	sts := newFakeSTS(t)
 	sts.fail = true
-	tokenFile := filepath.Join(t.TempDir(), "token")
-	if err := os.WriteFile(tokenFile, []byte("eyJ.fake-web-identity.jwt"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("AWS_WEB_IDENTITY_TOKEN_FILE", tokenFile)
-	t.Setenv("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/kafka-loss-exporter")
-	t.Setenv("AWS_ENDPOINT_URL_STS", sts.URL)
+	webIdentityEnv(t, sts)
 	_, err := mskToken(t, mskOptions("us-east-1", ""))
 	if err == nil {
 		t.Fatal("a refused web identity gave a token")
