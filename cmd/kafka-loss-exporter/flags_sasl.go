@@ -7,6 +7,7 @@ import (
 
 	"github.com/alecthomas/kingpin/v2"
 
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/fielderr"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/kafka"
 )
 
@@ -107,9 +108,9 @@ func (f *saslFlags) apply(o *kafka.Options, lookupEnv func(string) (string, bool
 	return nil
 }
 
-// fieldFlags maps the settings of kafka.Options to the flags (or, for
+// kafkaFieldFlags maps the settings of kafka.Options to the flags (or, for
 // secrets, the ways) that set them.
-var fieldFlags = map[kafka.Field]string{
+var kafkaFieldFlags = map[string]string{
 	kafka.FieldServers:         "--kafka.server",
 	kafka.FieldVersion:         "--kafka.version",
 	kafka.FieldTimeout:         "--kafka.timeout",
@@ -133,20 +134,15 @@ var fieldFlags = map[kafka.Field]string{
 	kafka.FieldAWSRoleARN:      "--kafka.sasl.aws-msk-iam.role-arn",
 }
 
-// flagName is the flag of a kafka.Options setting.
-func flagName(f kafka.Field) string {
-	if name, ok := fieldFlags[f]; ok {
-		return name
-	}
-	return string(f)
-}
+// kafkaFlagOf is the flag of a kafka.Options setting ("" if none).
+func kafkaFlagOf(field string) string { return kafkaFieldFlags[field] }
 
-// flagError renders a *kafka.FieldError with flag names; other errors are
-// returned as they are.
+// flagError renders the *fielderr.Error of a kafka.Options setting with
+// flag names; other errors are returned as they are.
 func flagError(err error) error {
-	var ferr *kafka.FieldError
+	var ferr *fielderr.Error
 	if errors.As(err, &ferr) {
-		return errors.New(ferr.Format(flagName))
+		return errors.New(strings.Replace(err.Error(), ferr.Error(), ferr.Render(kafkaFlagOf), 1))
 	}
 	return err
 }

@@ -51,7 +51,7 @@ func (c *Client) Version() sarama.KafkaVersion { return c.conf.Version }
 
 // Close closes every connection and waits until they are closed (a
 // connection with a request in flight closes when that request ends, within
-// --kafka.timeout).
+// Options.Timeout).
 func (c *Client) Close() error {
 	c.mu.Lock()
 	var conns []*sarama.Broker
@@ -86,7 +86,7 @@ func (c *Client) Close() error {
 
 // closeLater closes a connection in the background. sarama's Broker.Close
 // waits for the request in flight on the connection (it holds the broker's
-// lock for the whole request, up to --kafka.timeout), so closing inline
+// lock for the whole request, up to Options.Timeout), so closing inline
 // would hold up the poll past its deadline, and closing under c.mu would
 // stall every other broker's request too.
 func closeLater(b *sarama.Broker) {
@@ -198,7 +198,7 @@ func (c *Client) drop(b *sarama.Broker) {
 }
 
 // call sends one request on b, counting it, and gives up waiting when ctx
-// ends. sarama's own timeouts (--kafka.timeout) bound the request itself, so
+// ends. sarama's own timeouts (Options.Timeout) bound the request itself, so
 // an abandoned call finishes soon after.
 func call[T any](ctx context.Context, c *Client, b *sarama.Broker, api string, send func(*sarama.Broker) (T, error)) (T, error) {
 	var zero T

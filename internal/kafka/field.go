@@ -1,85 +1,40 @@
 package kafka
 
-import (
-	"regexp"
-	"strconv"
-)
+import "github.com/kafka-loss-exporter/kafka-loss-exporter/internal/fielderr"
 
-// Field names one setting of Options: the Go name of its field. Errors about
-// a setting carry its Field, and the command line maps each Field to its own
-// name for it (a flag), so that this package never names a flag.
-type Field string
-
-// The settings of Options.
+// The settings of Options, as *fielderr.Error names them: the command line
+// maps each to its own name for it (a flag), so that this package never
+// names a flag. A message names another setting as {kafka.Options.X}.
 const (
-	FieldServers         Field = "Servers"
-	FieldVersion         Field = "Version"
-	FieldTimeout         Field = "Timeout"
-	FieldSASLMechanism   Field = "SASLMechanism"
-	FieldSASLUsername    Field = "SASLUsername"
-	FieldSASLPassword    Field = "SASLPassword"
-	FieldTLSEnabled      Field = "TLSEnabled"
-	FieldTLSCAFile       Field = "TLSCAFile"
-	FieldTLSCertFile     Field = "TLSCertFile"
-	FieldTLSKeyFile      Field = "TLSKeyFile"
-	FieldOAuthTokenURL   Field = "OAuthTokenURL"
-	FieldOAuthClientID   Field = "OAuthClientID"
-	FieldOAuthSecret     Field = "OAuthClientSecret"
-	FieldOAuthScopes     Field = "OAuthScopes"
-	FieldOAuthExtensions Field = "OAuthExtensions"
-	FieldKerberosConfig  Field = "KerberosConfigFile"
-	FieldKerberosKeytab  Field = "KerberosKeytabFile"
-	FieldKerberosService Field = "KerberosServiceName"
-	FieldKerberosRealm   Field = "KerberosRealm"
-	FieldAWSRegion       Field = "AWSRegion"
-	FieldAWSRoleARN      Field = "AWSRoleARN"
+	FieldServers         = "kafka.Options.Servers"
+	FieldVersion         = "kafka.Options.Version"
+	FieldTimeout         = "kafka.Options.Timeout"
+	FieldSASLMechanism   = "kafka.Options.SASLMechanism"
+	FieldSASLUsername    = "kafka.Options.SASLUsername"
+	FieldSASLPassword    = "kafka.Options.SASLPassword"
+	FieldTLSEnabled      = "kafka.Options.TLSEnabled"
+	FieldTLSCAFile       = "kafka.Options.TLSCAFile"
+	FieldTLSCertFile     = "kafka.Options.TLSCertFile"
+	FieldTLSKeyFile      = "kafka.Options.TLSKeyFile"
+	FieldOAuthTokenURL   = "kafka.Options.OAuthTokenURL"
+	FieldOAuthClientID   = "kafka.Options.OAuthClientID"
+	FieldOAuthSecret     = "kafka.Options.OAuthClientSecret"
+	FieldOAuthScopes     = "kafka.Options.OAuthScopes"
+	FieldOAuthExtensions = "kafka.Options.OAuthExtensions"
+	FieldKerberosConfig  = "kafka.Options.KerberosConfigFile"
+	FieldKerberosKeytab  = "kafka.Options.KerberosKeytabFile"
+	FieldKerberosService = "kafka.Options.KerberosServiceName"
+	FieldKerberosRealm   = "kafka.Options.KerberosRealm"
+	FieldAWSRegion       = "kafka.Options.AWSRegion"
+	FieldAWSRoleARN      = "kafka.Options.AWSRoleARN"
 )
 
-// FieldError is an invalid setting. Msg may name other settings as
-// {FieldName}; Format replaces every such reference, and the field at
-// fault, with the caller's name for it.
-type FieldError struct {
-	Field Field
-	// Value is the offending value, shown quoted when HasValue (never set
-	// for a secret).
-	Value    string
-	HasValue bool
-	Msg      string
-	Err      error // the cause, if any
-}
-
-// fieldRef matches a {FieldName} reference in FieldError.Msg.
-var fieldRef = regexp.MustCompile(`\{([A-Za-z]+)\}`)
-
-// Format renders the error with name(f) for every setting it names.
-func (e *FieldError) Format(name func(Field) string) string {
-	s := name(e.Field)
-	if e.HasValue {
-		s += " " + strconv.Quote(e.Value)
-	}
-	if e.Msg != "" {
-		s += ": " + fieldRef.ReplaceAllStringFunc(e.Msg, func(ref string) string {
-			return name(Field(ref[1 : len(ref)-1]))
-		})
-	}
-	if e.Err != nil {
-		s += ": " + e.Err.Error()
-	}
-	return s
-}
-
-// Error renders the error with the Go names of the settings.
-func (e *FieldError) Error() string {
-	return e.Format(func(f Field) string { return string(f) })
-}
-
-// Unwrap returns the cause.
-func (e *FieldError) Unwrap() error { return e.Err }
-
-// fieldErr is an error about field f.
-func fieldErr(f Field, msg string) *FieldError { return &FieldError{Field: f, Msg: msg} }
+// fieldErr is an error about field f: msg says what is wrong, with the
+// field as its subject.
+func fieldErr(f, msg string) *fielderr.Error { return fielderr.New(f, "%s", msg) }
 
 // valueErr is an error about the value v of field f.
-func valueErr(f Field, v, msg string) *FieldError {
-	return &FieldError{Field: f, Value: v, HasValue: true, Msg: msg}
-}
+func valueErr(f, v, msg string) *fielderr.Error { return fielderr.New(f, "%q: %s", v, msg) }
+
+// causeErr is an error about field f with its cause.
+func causeErr(f, msg string, err error) *fielderr.Error { return fielderr.New(f, msg+": %w", err) }

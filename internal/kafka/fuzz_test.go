@@ -2,6 +2,7 @@ package kafka
 
 import (
 	"errors"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/fielderr"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,7 +22,7 @@ func FuzzParseVersion(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		v, err := ParseVersion(s)
 		if err != nil {
-			var ferr *FieldError
+			var ferr *fielderr.Error
 			if !errors.As(err, &ferr) || ferr.Field != FieldVersion || strings.Contains(err.Error(), "\n") {
 				t.Fatalf("error %q does not name the field on one line", err)
 			}
@@ -78,7 +79,7 @@ func FuzzSaramaConfig(f *testing.F) {
 		c, err := o.SaramaConfig()
 		if err != nil {
 			msg := err.Error()
-			var ferr *FieldError
+			var ferr *fielderr.Error
 			if strings.Contains(msg, "\n") || !(errors.As(err, &ferr) || strings.HasPrefix(msg, "kafka client configuration")) {
 				t.Fatalf("error %q is not one line naming a field", msg)
 			}

@@ -26,7 +26,7 @@ const mskIAMSessionName = "kafka-loss-exporter"
 // credentials and refreshes them before they expire.
 func (o Options) mskIAMTokenProvider() (*tokenProvider, error) {
 	if o.AWSRegion == "" {
-		return nil, fieldErr(FieldAWSRegion, "is required with {SASLMechanism} aws-msk-iam")
+		return nil, fieldErr(FieldAWSRegion, "is required with {kafka.Options.SASLMechanism} aws-msk-iam")
 	}
 	if !validRegion(o.AWSRegion) {
 		return nil, valueErr(FieldAWSRegion, o.AWSRegion, "not an AWS region name (want for example eu-west-1)")
@@ -37,7 +37,7 @@ func (o Options) mskIAMTokenProvider() (*tokenProvider, error) {
 	cfg, err := config.LoadDefaultConfig(context.Background(), config.WithRegion(o.AWSRegion),
 		config.WithHTTPClient(&http.Client{Timeout: o.Timeout}))
 	if err != nil {
-		return nil, &FieldError{Field: FieldAWSRegion, Msg: "loading the AWS configuration", Err: err}
+		return nil, causeErr(FieldAWSRegion, "loading the AWS configuration", err)
 	}
 	creds := cfg.Credentials
 	if o.AWSRoleARN != "" {

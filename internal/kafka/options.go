@@ -29,7 +29,7 @@ const (
 var SASLMechanisms = []string{SASLPlain, SASLScramSHA256, SASLScramSHA512, SASLOAuthBearer, SASLGSSAPI, SASLAWSMSKIAM}
 
 // Options says how to reach the cluster and sign in. Validation errors are
-// *FieldError values naming the Field at fault (the Go name of the field).
+// *fielderr.Error values naming the field at fault (kafka.Options.<Field>).
 type Options struct {
 	Servers  []string
 	Version  string
@@ -92,7 +92,7 @@ func ParseVersion(s string) (sarama.KafkaVersion, error) {
 
 // SaramaConfig validates the options and builds the sarama configuration,
 // the one from which every connection of the exporter (poller, canary, and
-// the franz-go requests) is made. Every error is a *FieldError, except a
+// the franz-go requests) is made. Every error is a *fielderr.Error, except a
 // configuration sarama itself rejects.
 func (o Options) SaramaConfig() (*sarama.Config, error) {
 	if len(o.Servers) == 0 {
@@ -136,7 +136,7 @@ func (o Options) SaramaConfig() (*sarama.Config, error) {
 func (o Options) configureTLS(c *sarama.Config) error {
 	if !o.TLSEnabled {
 		if o.TLSCAFile != "" || o.TLSCertFile != "" || o.TLSKeyFile != "" {
-			return fieldErr(FieldTLSEnabled, "must be set for a CA file, client certificate or key ({TLSCAFile}, {TLSCertFile}, {TLSKeyFile})")
+			return fieldErr(FieldTLSEnabled, "must be set for a CA file, client certificate or key ({kafka.Options.TLSCAFile}, {kafka.Options.TLSCertFile}, {kafka.Options.TLSKeyFile})")
 		}
 		return nil
 	}
@@ -148,7 +148,7 @@ func (o Options) configureTLS(c *sarama.Config) error {
 	if o.TLSCAFile != "" {
 		pem, err := os.ReadFile(o.TLSCAFile)
 		if err != nil {
-			return &FieldError{Field: FieldTLSCAFile, Err: err}
+			return causeErr(FieldTLSCAFile, "cannot be read", err)
 		}
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(pem) {
@@ -157,12 +157,12 @@ func (o Options) configureTLS(c *sarama.Config) error {
 		tc.RootCAs = pool
 	}
 	if (o.TLSCertFile == "") != (o.TLSKeyFile == "") {
-		return fieldErr(FieldTLSKeyFile, "goes with {TLSCertFile}: set both or neither")
+		return fieldErr(FieldTLSKeyFile, "goes with {kafka.Options.TLSCertFile}: set both or neither")
 	}
 	if o.TLSCertFile != "" {
 		cert, err := tls.LoadX509KeyPair(o.TLSCertFile, o.TLSKeyFile)
 		if err != nil {
-			return &FieldError{Field: FieldTLSCertFile, Msg: "or {TLSKeyFile}", Err: err}
+			return causeErr(FieldTLSCertFile, "or {kafka.Options.TLSKeyFile} cannot be loaded", err)
 		}
 		tc.GetClientCertificate = clientCertificate(o.TLSCertFile, cert, time.Now)
 	}

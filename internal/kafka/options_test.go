@@ -2,6 +2,7 @@ package kafka
 
 import (
 	"errors"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/fielderr"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,7 +29,7 @@ func TestSaramaConfigErrorsNameTheField(t *testing.T) {
 	cases := []struct {
 		name   string
 		modify func(*Options)
-		want   Field
+		want   string
 	}{
 		{"no server", func(o *Options) { o.Servers = nil }, FieldServers},
 		{"server without port", func(o *Options) { o.Servers = []string{"kafka"} }, FieldServers},
@@ -70,7 +71,7 @@ func TestSaramaConfigErrorsNameTheField(t *testing.T) {
 			o := validOptions()
 			c.modify(&o)
 			_, err := o.SaramaConfig()
-			var ferr *FieldError
+			var ferr *fielderr.Error
 			if !errors.As(err, &ferr) || ferr.Field != c.want {
 				t.Fatalf("got %v, want an error about %s", err, c.want)
 			}
@@ -78,14 +79,6 @@ func TestSaramaConfigErrorsNameTheField(t *testing.T) {
 				t.Errorf("error %q names a flag or spans lines", err)
 			}
 		})
-	}
-}
-
-func TestFieldErrorFormat(t *testing.T) {
-	err := &FieldError{Field: FieldTLSKeyFile, Value: "k.pem", HasValue: true, Msg: "goes with {TLSCertFile}", Err: os.ErrNotExist}
-	got := err.Format(func(f Field) string { return "<" + string(f) + ">" })
-	if want := `<TLSKeyFile> "k.pem": goes with <TLSCertFile>: file does not exist`; got != want {
-		t.Errorf("got %s, want %s", got, want)
 	}
 }
 

@@ -64,7 +64,7 @@ func (o Options) configureSASL(c *sarama.Config) error {
 // unusedSASLSettings rejects settings that the mechanism mech does not use:
 // a setting that silently does nothing hides a mistake.
 func (o Options) unusedSASLSettings(mech string) error {
-	uses := map[string][]Field{
+	uses := map[string][]string{
 		SASLNone:        nil,
 		SASLPlain:       {FieldSASLUsername, FieldSASLPassword},
 		SASLScramSHA256: {FieldSASLUsername, FieldSASLPassword},
@@ -78,7 +78,7 @@ func (o Options) unusedSASLSettings(mech string) error {
 		return nil // the mechanism itself is reported
 	}
 	set := []struct {
-		field Field
+		field string
 		set   bool
 	}{
 		{FieldSASLUsername, o.SASLUsername != ""},
@@ -101,9 +101,9 @@ func (o Options) unusedSASLSettings(mech string) error {
 		}
 		if !ok {
 			if mech == SASLNone {
-				return fieldErr(s.field, "is set but {SASLMechanism} is not")
+				return fieldErr(s.field, "is set but {kafka.Options.SASLMechanism} is not")
 			}
-			return fieldErr(s.field, "is not used with {SASLMechanism} "+mech)
+			return fieldErr(s.field, "is not used with {kafka.Options.SASLMechanism} "+mech)
 		}
 	}
 	return nil
@@ -112,7 +112,7 @@ func (o Options) unusedSASLSettings(mech string) error {
 // userAndPassword checks the user name and password of PLAIN and SCRAM.
 func (o Options) userAndPassword() error {
 	if o.SASLUsername == "" {
-		return fieldErr(FieldSASLUsername, "is required with {SASLMechanism} "+strings.ToLower(o.SASLMechanism))
+		return fieldErr(FieldSASLUsername, "is required with {kafka.Options.SASLMechanism} "+strings.ToLower(o.SASLMechanism))
 	}
 	if o.SASLPassword == "" {
 		return fieldErr(FieldSASLPassword, "is empty")
@@ -126,7 +126,7 @@ var extensionKey = regexp.MustCompile(`^[A-Za-z]+$`)
 // checkOAuth validates the OAUTHBEARER settings.
 func (o Options) checkOAuth() error {
 	if o.OAuthTokenURL == "" {
-		return fieldErr(FieldOAuthTokenURL, "is required with {SASLMechanism} oauthbearer")
+		return fieldErr(FieldOAuthTokenURL, "is required with {kafka.Options.SASLMechanism} oauthbearer")
 	}
 	u, err := url.Parse(o.OAuthTokenURL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
@@ -136,7 +136,7 @@ func (o Options) checkOAuth() error {
 		return fieldErr(FieldOAuthTokenURL, "must not hold credentials (use the client id and secret)")
 	}
 	if o.OAuthClientID == "" {
-		return fieldErr(FieldOAuthClientID, "is required with {SASLMechanism} oauthbearer")
+		return fieldErr(FieldOAuthClientID, "is required with {kafka.Options.SASLMechanism} oauthbearer")
 	}
 	if o.OAuthClientSecret == "" {
 		return fieldErr(FieldOAuthSecret, "is empty")
@@ -163,19 +163,19 @@ func (o Options) checkOAuth() error {
 // configureGSSAPI sets Kerberos sign-in with a keytab or a password.
 func (o Options) configureGSSAPI(c *sarama.Config) error {
 	if o.SASLUsername == "" {
-		return fieldErr(FieldSASLUsername, "is required with {SASLMechanism} gssapi (the Kerberos principal, without realm)")
+		return fieldErr(FieldSASLUsername, "is required with {kafka.Options.SASLMechanism} gssapi (the Kerberos principal, without realm)")
 	}
 	if o.KerberosRealm == "" {
-		return fieldErr(FieldKerberosRealm, "is required with {SASLMechanism} gssapi")
+		return fieldErr(FieldKerberosRealm, "is required with {kafka.Options.SASLMechanism} gssapi")
 	}
 	if o.KerberosServiceName == "" {
-		return fieldErr(FieldKerberosService, "is required with {SASLMechanism} gssapi")
+		return fieldErr(FieldKerberosService, "is required with {kafka.Options.SASLMechanism} gssapi")
 	}
 	if o.KerberosConfigFile == "" {
-		return fieldErr(FieldKerberosConfig, "is required with {SASLMechanism} gssapi")
+		return fieldErr(FieldKerberosConfig, "is required with {kafka.Options.SASLMechanism} gssapi")
 	}
 	if _, err := loadKrb5Config(o.KerberosConfigFile); err != nil {
-		return &FieldError{Field: FieldKerberosConfig, Err: err}
+		return causeErr(FieldKerberosConfig, "cannot be loaded", err)
 	}
 	c.Net.SASL.Mechanism = sarama.SASLTypeGSSAPI
 	g := &c.Net.SASL.GSSAPI
@@ -186,10 +186,10 @@ func (o Options) configureGSSAPI(c *sarama.Config) error {
 	g.DisablePAFXFAST = true // MIT and Active Directory KDCs without FAST
 	switch {
 	case o.KerberosKeytabFile != "" && o.SASLPassword != "":
-		return fieldErr(FieldKerberosKeytab, "and {SASLPassword} exclude each other: sign in with one")
+		return fieldErr(FieldKerberosKeytab, "and {kafka.Options.SASLPassword} exclude each other: sign in with one")
 	case o.KerberosKeytabFile != "":
 		if _, err := loadKeytab(o.KerberosKeytabFile); err != nil {
-			return &FieldError{Field: FieldKerberosKeytab, Err: err}
+			return causeErr(FieldKerberosKeytab, "cannot be loaded", err)
 		}
 		g.AuthType = sarama.KRB5_KEYTAB_AUTH
 		g.KeyTabPath = o.KerberosKeytabFile
@@ -197,7 +197,7 @@ func (o Options) configureGSSAPI(c *sarama.Config) error {
 		g.AuthType = sarama.KRB5_USER_AUTH
 		g.Password = o.SASLPassword
 	default:
-		return fieldErr(FieldKerberosKeytab, "or {SASLPassword} is required with {SASLMechanism} gssapi")
+		return fieldErr(FieldKerberosKeytab, "or {kafka.Options.SASLPassword} is required with {kafka.Options.SASLMechanism} gssapi")
 	}
 	return nil
 }
