@@ -58,7 +58,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 	app.Version(version.Print("kafka-loss-exporter"))
 	app.HelpFlag.Short('h')
 	f := defineFlags(app)
-	if _, err := app.Parse(args); err != nil {
+	app.Command("serve", "Run the exporter: poll the cluster, serve /metrics and the /status page (the default command).").Default()
+	auditCmd, auditF := defineAudit(app)
+	command, err := app.Parse(args)
+	if err != nil {
 		fmt.Fprintf(stderr, "kafka-loss-exporter: error: %s\n", oneLine(err))
 		return 2
 	}
@@ -66,6 +69,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 	if err != nil {
 		fmt.Fprintf(stderr, "kafka-loss-exporter: error: %s\n", oneLine(err))
 		return 2
+	}
+	if command == auditCmd.FullCommand() {
+		return audit(ctx, f, auditF, stdout, stderr, lookupEnv)
 	}
 	if err := serve(ctx, f, logger, slogger, lookupEnv); err != nil {
 		var uerr usageError
@@ -85,29 +91,11 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 	if err := f.validate(); err != nil {
 		return usageError{err}
 	}
-	if err := f.sasl.apply(&f.kafka, lookupEnv); err != nil {
-		return usageError{err}
-	}
-	saramaConf, err := f.kafka.SaramaConfig()
-	if err != nil {
-		return usageError{flagError(err)}
-	}
-	topicFilter, err := compileFilter("topic.filter", f.topicFilter)
+	st, err := readKafkaSettings(f, lookupEnv)
 	if err != nil {
 		return usageError{err}
 	}
-	topicExclude, err := compileFilter("topic.exclude", f.topicExclude)
-	if err != nil {
-		return usageError{err}
-	}
-	riskPolicy, err := loadRiskPolicy(f.riskConfigFile)
-	if err != nil {
-		return usageError{err}
-	}
-	groupOpts, err := f.consumer.groupOptions()
-	if err != nil {
-		return usageError{err}
-	}
+	saramaConf, riskPolicy := st.sarama, st.riskPolicy
 	if *f.web.WebConfigFile != "" {
 		if err := web.Validate(*f.web.WebConfigFile); err != nil {
 			return usageError{fmt.Errorf("--web.config.file %s: %w", *f.web.WebConfigFile, err)}
@@ -133,25 +121,22 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 
 	client := kafka.NewClient(saramaConf, f.kafka.Servers)
 	defer client.Close()
-	groupTracker := consumers.NewTracker(consumers.Options{TablePoints: f.consumer.tablePoints, StatusWindow: f.consumer.statusWindow,
-		ReadTimestamps: f.consumer.readTimestamps})
-	steps := []fetch.Step{
-		fetch.NewOffsets(client),
-		fetch.NewConfigs(client, f.configPollInterval),
-		fetch.NewConsumerGroups(client, groupOpts),
-		fetch.NewRetention(client, f.consumer.retentionRefresh),
-		fetch.NewProducers(client, f.producersPollInterval),
-	}
+	groupTracker := consumers.NewTracker(f.consumer.trackerOptions())
+	steps := pollSteps(client, f, st.groups)
 	if f.consumer.readTimestamps {
 		steps = append(steps, fetch.NewRecordTimestamps(client, groupTracker.Needs))
 	}
-	fetcher := fetch.New(client, fetch.Options{TopicFilter: topicFilter, TopicExclude: topicExclude}, steps...)
+	fetcher := fetch.New(client, fetch.Options{TopicFilter: st.topicFilter, TopicExclude: st.topicExclude}, steps...)
 	poll := poller.New(fetcher.Fetch, poller.Options{Interval: f.pollInterval, Timeout: f.pollTimeout, NextInterval: f.nextPollInterval,
 		ErrorReason: kafka.Reason},
 		log.With(logger, "component", "poller"))
 	replicationEvents := events.NewAccumulator(log.With(logger, "component", "events"))
 	poll.Observe(replicationEvents.Observe)
 	poll.Observe(groupTracker.Observe)
+	// The status page's report, built once per poll from the same snapshot
+	// and consumer report the collectors render (after the tracker).
+	status := &statusPage{policy: riskPolicy, groups: groupTracker, current: poll, metricsPath: f.metricsPath}
+	poll.Observe(status.Observe)
 	collectorErrors := poller.NewCollectorErrors(log.With(logger, "component", "poller"), fetch.CollectorMetadata)
 	poll.Observe(collectorErrors.Observe)
 
@@ -200,7 +185,11 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 	defer stop()
 	// What the principal may not see (authorization errors by resource type).
 	registry.MustRegister(collector.NewAuthorization(client.Denied))
-	go poll.Run(ctx)
+	// serve returns only once the poll loop has stopped, so nothing logs
+	// after run returned.
+	pollDone := make(chan struct{})
+	go func() { defer close(pollDone); poll.Run(ctx) }()
+	defer func() { stop(); <-pollDone }()
 	if f.canary.enable {
 		f.canary.warnUnsafe(logger)
 		c := canary.New(canary.Options{
@@ -224,7 +213,7 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 		}()
 	}
 
-	handler, err := newHandler(f.metricsPath, registry, pollRegistry, freshCache{exposition, poll}, poll, logger)
+	handler, err := newHandler(f.metricsPath, registry, pollRegistry, freshCache{exposition, poll}, poll, status, logger)
 	if err != nil {
 		return err
 	}
