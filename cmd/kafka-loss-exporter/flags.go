@@ -18,14 +18,10 @@ import (
 // defaultListenAddress is the exporter's default port.
 const defaultListenAddress = ":9785"
 
-// passwordEnv is the environment variable read for the SASL password when no
-// password file is given.
-const passwordEnv = "KAFKA_LOSS_EXPORTER_SASL_PASSWORD"
-
 // flags holds every command-line setting.
 type flags struct {
-	kafka            kafka.Options
-	saslPasswordFile string
+	kafka kafka.Options
+	sasl  *saslFlags
 
 	web         *web.FlagConfig
 	metricsPath string
@@ -61,12 +57,7 @@ func defineFlags(app *kingpin.Application) *flags {
 		Default("kafka-loss-exporter").StringVar(&f.kafka.ClientID)
 	durationFlag(app, "kafka.timeout", "Dial, read and write timeout of one Kafka request.", "10s", &f.kafka.Timeout)
 
-	app.Flag("kafka.sasl.mechanism", "SASL mechanism: plain, scram-sha-256 or scram-sha-512 (empty: no SASL).").
-		Default("").StringVar(&f.kafka.SASLMechanism)
-	app.Flag("kafka.sasl.username", "SASL user name.").
-		Default("").StringVar(&f.kafka.SASLUsername)
-	app.Flag("kafka.sasl.password-file", "File holding the SASL password. Without it the password is read from $"+passwordEnv+".").
-		Default("").StringVar(&f.saslPasswordFile)
+	f.sasl = defineSASLFlags(app, &f.kafka)
 
 	app.Flag("kafka.tls.enabled", "Connect to Kafka with TLS.").
 		Default("false").BoolVar(&f.kafka.TLSEnabled)

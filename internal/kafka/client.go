@@ -81,7 +81,7 @@ func (c *Client) Version() sarama.KafkaVersion { return c.conf.Version }
 
 // Close closes every connection and waits until they are closed and the
 // probes have ended (a connection with a request in flight closes when that
-// request ends, within --kafka.timeout).
+// request ends, within Options.Timeout).
 func (c *Client) Close() error {
 	c.mu.Lock()
 	c.closed = true
@@ -118,7 +118,7 @@ func (c *Client) Close() error {
 
 // closeLater closes a connection in the background. sarama's Broker.Close
 // waits for the request in flight on the connection (it holds the broker's
-// lock for the whole request, up to --kafka.timeout), so closing inline
+// lock for the whole request, up to Options.Timeout), so closing inline
 // would hold up the poll past its deadline, and closing under c.mu would
 // stall every other broker's request too.
 func closeLater(b *sarama.Broker) {
@@ -239,7 +239,7 @@ func (c *Client) drop(b *sarama.Broker) {
 // address), counting and timing it. It gives up waiting when ctx ends or
 // after the request timeout, whichever comes first; a request that ran out
 // of its own time marks the broker unresponsive. The request itself is
-// bounded by sarama's timeouts (the same --kafka.timeout), so an abandoned
+// bounded by sarama's timeouts (the same Options.Timeout), so an abandoned
 // call finishes soon after; its outcome still updates the broker's health.
 func call[T any](ctx context.Context, c *Client, id int32, b *sarama.Broker, api string, send func(*sarama.Broker) (T, error)) (T, error) {
 	var zero T

@@ -11,6 +11,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 	"github.com/twmb/franz-go/pkg/sasl"
+	"github.com/twmb/franz-go/pkg/sasl/oauth"
 	"github.com/twmb/franz-go/pkg/sasl/plain"
 	"github.com/twmb/franz-go/pkg/sasl/scram"
 )
@@ -64,6 +65,18 @@ func kgoSASL(conf *sarama.Config) (sasl.Mechanism, error) {
 		return scram.Auth{User: user, Pass: pass}.AsSha256Mechanism(), nil
 	case sarama.SASLTypeSCRAMSHA512:
 		return scram.Auth{User: user, Pass: pass}.AsSha512Mechanism(), nil
+	case sarama.SASLTypeOAuth:
+		// The same token provider as sarama's: one token for both.
+		p := conf.Net.SASL.TokenProvider
+		return oauth.Oauth(func(context.Context) (oauth.Auth, error) {
+			tok, err := p.Token()
+			if err != nil {
+				return oauth.Auth{}, err
+			}
+			return oauth.Auth{Token: tok.Token, Extensions: tok.Extensions}, nil
+		}), nil
+	case sarama.SASLTypeGSSAPI:
+		return &gssapiMechanism{conf: conf.Net.SASL.GSSAPI}, nil
 	}
 	return nil, fmt.Errorf("SASL mechanism %s is not wired for franz-go requests", conf.Net.SASL.Mechanism)
 }
