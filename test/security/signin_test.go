@@ -122,7 +122,7 @@ func TestSignInFranzGo(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			c := kafka.NewClient(conf, o.Servers)
+			c := kafka.NewClient(conf, o.Servers, nil)
 			defer c.Close()
 			ctx := context.Background()
 			md, err := c.Metadata(ctx)
