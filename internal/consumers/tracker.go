@@ -89,6 +89,10 @@ type groupState struct {
 	// risk.ExpiredUnread and risk.SkippedMessages).
 	expiredUnread map[string]uint64
 	skipped       map[string]uint64
+	// expiredUnreadAt and skippedAt are the polls at which those counters
+	// last grew, by topic (nil until one does).
+	expiredUnreadAt map[string]time.Time
+	skippedAt       map[string]time.Time
 	// goneAt is when the group's offsets vanished (zero while it exists);
 	// returned marks the first poll after it came back.
 	goneAt   time.Time
@@ -275,7 +279,11 @@ func (t *Tracker) countExpired(s *snapshot.Snapshot, st *groupState, key partKey
 	if p := partitionOf(topic, key.partition); p != nil && p.Offsets.Known {
 		logStart, latest = p.Offsets.Oldest, p.Offsets.Latest
 	}
-	st.expiredUnread[key.topic] += uint64(risk.ExpiredUnread(ps.committed, logStart, latest))
+	n := risk.ExpiredUnread(ps.committed, logStart, latest)
+	st.expiredUnread[key.topic] += uint64(n)
+	if n > 0 {
+		grewAt(&st.expiredUnreadAt, key.topic, s.Time)
+	}
 }
 
 // forgetGone drops the vanished groups kept longer than the offsets
@@ -308,12 +316,21 @@ func (t *Tracker) goneReport() []GoneGroup {
 		g := GoneGroup{Name: name}
 		for _, topic := range sortedKeys(st.expiredUnread, st.skipped, st.lost) {
 			g.Topics = append(g.Topics, GoneTopic{Name: topic, ExpiredUnread: st.expiredUnread[topic],
-				Skipped: st.skipped[topic], RetentionLost: st.lost[topic]})
+				Skipped: st.skipped[topic], RetentionLost: st.lost[topic],
+				ExpiredUnreadAt: st.expiredUnreadAt[topic], SkippedAt: st.skippedAt[topic]})
 		}
 		out = append(out, g)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
+}
+
+// grewAt records that a topic's counter grew at the poll of time at.
+func grewAt(m *map[string]time.Time, topic string, at time.Time) {
+	if *m == nil {
+		*m = map[string]time.Time{}
+	}
+	(*m)[topic] = at
 }
 
 // sortedKeys returns the keys of the maps, each once, sorted.
@@ -458,6 +475,9 @@ func (t *Tracker) judgeGroup(s *snapshot.Snapshot, g *snapshot.Group) Group {
 				PrevEmpty: prevEmpty, CurEmpty: curEmpty, HadMembership: st.protocolType != "", Returned: returned,
 			})
 			st.skipped[co.Topic] += uint64(skipped)
+			if skipped > 0 {
+				grewAt(&st.skippedAt, co.Topic, s.Time)
+			}
 			if co.Offset != ps.committed && !t.lastPoll.IsZero() {
 				ps.commitSince = t.lastPoll.UnixNano()
 			}
@@ -540,8 +560,8 @@ func (t *Tracker) judgeGroup(s *snapshot.Snapshot, g *snapshot.Group) Group {
 			tp.Headroom, tp.HeadroomKnown = risk.RetentionHeadroom(r, tp.MaxLagSeconds)
 		}
 		tp.RetentionLost = st.lost[name]
-		tp.ExpiredUnread = st.expiredUnread[name]
-		tp.Skipped = st.skipped[name]
+		tp.ExpiredUnread, tp.ExpiredUnreadAt = st.expiredUnread[name], st.expiredUnreadAt[name]
+		tp.Skipped, tp.SkippedAt = st.skipped[name], st.skippedAt[name]
 		out.Topics = append(out.Topics, *tp)
 	}
 	return out
