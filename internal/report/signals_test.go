@@ -1,10 +1,14 @@
 package report
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	prommodel "github.com/prometheus/common/model"
+
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/alerts"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/consumers"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
 )
@@ -183,5 +187,55 @@ func TestLossCounterFindings(t *testing.T) {
 			}
 		}
 		checkFindings(t, tc.name, Build(Input{Snapshot: s, Groups: gr}), want)
+	}
+}
+
+// Each live-state rule has the severity of the alert whose runbook it
+// links, and the thresholds the report judges with are the alerts' own.
+// The configuration risks are left out: they link KafkaTopicLossRisk and
+// KafkaClusterLossRisk (severity info) but are reported as warnings, as
+// docs/audit.md says.
+func TestRulesMatchTheAlerts(t *testing.T) {
+	files, err := alerts.Load(alerts.Files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]alerts.Rule{}
+	for _, f := range files {
+		for _, g := range f.Groups {
+			for _, r := range g.Rules {
+				if r.Alert != "" {
+					byName[r.Alert] = r
+				}
+			}
+		}
+	}
+	for name, ru := range rules {
+		if ru.alert == "KafkaTopicLossRisk" || ru.alert == "KafkaClusterLossRisk" {
+			continue
+		}
+		a, ok := byName[ru.alert]
+		if !ok {
+			t.Errorf("risk %s: no alert %s in alerts/*.yml", name, ru.alert)
+			continue
+		}
+		if a.Labels["severity"] != ru.severity.String() {
+			t.Errorf("risk %s: severity %s, alert %s has %s", name, ru.severity, ru.alert, a.Labels["severity"])
+		}
+	}
+	for _, tc := range []struct{ alert, threshold string }{
+		{"KafkaConsumerGroupRetentionHeadroomLow", fmt.Sprintf("< %d", headroomAlertSeconds)},
+		{"KafkaConsumerGroupRetentionHeadroomLow", fmt.Sprintf("/ %d", headroomLagShare)},
+		{"KafkaConsumerGroupOffsetsExpiring", fmt.Sprintf("< %d", offsetsExpiryAlertSeconds)},
+		{"KafkaConsumerGroupOffsetsExpiring", "kafka_consumergroup_lag_sum) > 0"},
+		{"KafkaConsumerGroupOffsetsExpiredUnread", fmt.Sprintf("[%s]))", prommodel.Duration(lossCounterWindow))},
+		{"KafkaConsumerGroupSkippedMessages", fmt.Sprintf("[%s]))", prommodel.Duration(lossCounterWindow))},
+		{"KafkaTransactionOpenTooLong", fmt.Sprintf("> %.0f", openTransactionAlert.Seconds())},
+		{"KafkaTransactionHanging", "(kafka_topic_hanging_transactions) > 0"},
+		{"KafkaBrokerUnresponsive", "(kafka_broker_responding) == 0"},
+	} {
+		if expr := byName[tc.alert].Expr; !strings.Contains(expr, tc.threshold) {
+			t.Errorf("%s: the report judges with %q, the alert's expression is %q", tc.alert, tc.threshold, expr)
+		}
 	}
 }
