@@ -7,7 +7,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/fetch"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/kafka"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/poller"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
@@ -19,7 +18,7 @@ func (f statusFunc) Status() poller.Status { return f() }
 
 func TestExporterGolden(t *testing.T) {
 	s := &snapshot.Snapshot{Collectors: []snapshot.CollectorResult{
-		{Name: fetch.CollectorMetadata, Err: "no broker answered Metadata"},
+		{Name: snapshot.CollectorMetadata, Err: "no broker answered Metadata"},
 	}}
 	st := poller.Status{
 		Up:           false,
@@ -30,7 +29,7 @@ func TestExporterGolden(t *testing.T) {
 		Failures:     2,
 	}
 	e := NewExporter(SnapshotFunc(func() *snapshot.Snapshot { return s }), statusFunc(func() poller.Status { return st }),
-		kafka.NewRequestCounts(), []string{fetch.CollectorMetadata, fetch.CollectorOffsets})
+		kafka.NewRequestCounts(), []string{snapshot.CollectorMetadata, snapshot.CollectorOffsets})
 	want := `
 # HELP kafka_loss_exporter_collector_success 1 when the collector fully succeeded in the last poll, 0 when it failed or only partly succeeded.
 # TYPE kafka_loss_exporter_collector_success gauge

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/gzipjoin"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/risk"
 )
 
 // Rendered is one poll's exposition, immutable once published: the
@@ -102,16 +103,17 @@ func (e *Exposition) FamilyNames() []string {
 // Current returns the last rendering, nil before the first one.
 func (e *Exposition) Current() *Rendered { return e.current.Load() }
 
-// Render renders the collectors now and publishes the result.
+// Render renders the collectors now from the poll's verdicts and publishes
+// the result.
 //
 // Each family's samples are compressed once into a piece shared by both
 // formats; the HELP and TYPE lines of each format are pieces made once. A
 // format's exposition is its header and sample pieces in family order.
-func (e *Exposition) Render() *Rendered {
+func (e *Exposition) Render(v *risk.Verdicts) *Rendered {
 	start := time.Now()
 	e.text.reset()
 	for _, r := range e.renderers {
-		r.render(&e.text)
+		r.render(&e.text, v)
 	}
 	bodies := make([]gzipjoin.Piece, len(e.order))
 	var next atomic.Int64

@@ -140,6 +140,7 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 	}
 	fetcher := fetch.New(client, fetch.Options{TopicFilter: topicFilter, TopicExclude: topicExclude}, steps...)
 	poll := poller.New(fetcher.Fetch, poller.Options{Interval: f.pollInterval, Timeout: f.pollTimeout, NextInterval: f.nextPollInterval,
+		Judge:       func(s *snapshot.Snapshot) *risk.Verdicts { return risk.Judge(s, riskPolicy) },
 		ErrorReason: kafka.Reason},
 		log.With(logger, "component", "poller"))
 	replicationEvents := events.NewAccumulator(log.With(logger, "component", "events"))
@@ -153,27 +154,23 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 		return usageError{fmt.Errorf("--partition.series: %w", err)}
 	}
 	// The poll-derived collectors, twice: rendered once per poll into the
-	// exposition cache from the snapshot being published (an observer, so
+	// exposition cache from the verdicts being published (a renderer, so
 	// the poll's duration includes rendering), and registered the standard
-	// way over the published snapshot for protobuf clients.
-	pollCollectors := func(source collector.SnapshotSource) []prometheus.Collector {
+	// way over the published verdicts for protobuf clients. Neither judges:
+	// the poller judged the snapshot once.
+	pollCollectors := func(source collector.VerdictsSource) []prometheus.Collector {
 		return []prometheus.Collector{
 			collector.NewReplication(source, partitionSeries),
 			collector.NewEvents(replicationEvents),
-			collector.NewConfig(source, riskPolicy, partitionSeries),
-			collector.NewConsumer(freshReports{groupTracker, source}, f.consumer.granularity),
+			collector.NewConfig(source, partitionSeries),
+			collector.NewConsumer(freshReports{groupTracker, poll}, f.consumer.granularity),
 		}
 	}
-	var rendering *snapshot.Snapshot // only used on the poll goroutine
-	exposition, err := collector.NewExposition(pollCollectors(collector.SnapshotFunc(func() *snapshot.Snapshot { return rendering }))...)
+	exposition, err := collector.NewExposition(pollCollectors(poll)...)
 	if err != nil {
 		return err
 	}
-	poll.Observe(func(s *snapshot.Snapshot, _ error) {
-		rendering = s
-		exposition.Render()
-		rendering = nil
-	})
+	poll.Render(func(v *risk.Verdicts) { exposition.Render(v) })
 
 	// The exporter's own metrics, gathered on every scrape.
 	registry := prometheus.NewRegistry()

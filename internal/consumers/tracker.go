@@ -6,7 +6,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/fetch"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/risk"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
 )
@@ -106,7 +105,7 @@ func (t *Tracker) Report() *Report { return t.report.Load() }
 func (t *Tracker) Observe(s *snapshot.Snapshot, err error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if s == nil || err != nil || !s.Succeeded(fetch.CollectorMetadata) {
+	if s == nil || err != nil || !s.Succeeded(snapshot.CollectorMetadata) {
 		t.report.Store(&Report{Snapshot: s})
 		return
 	}
@@ -120,7 +119,7 @@ func (t *Tracker) Observe(s *snapshot.Snapshot, err error) {
 		live[g.Name] = true
 		r.Groups = append(r.Groups, t.judgeGroup(s, g))
 	}
-	if s.Succeeded(fetch.CollectorConsumerGroups) {
+	if s.Succeeded(snapshot.CollectorConsumerGroups) {
 		for name := range t.groups {
 			if !live[name] {
 				delete(t.groups, name)

@@ -15,7 +15,7 @@ import (
 )
 
 // CollectorConfigs is the name of the DescribeConfigs step.
-const CollectorConfigs = "configs"
+const CollectorConfigs = snapshot.CollectorConfigs
 
 // TopicConfigNames are the topic configuration entries the exporter reads.
 var TopicConfigNames = []string{

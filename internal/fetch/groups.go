@@ -14,7 +14,7 @@ import (
 )
 
 // CollectorConsumerGroups is the name of the consumer-groups step.
-const CollectorConsumerGroups = "consumer_groups"
+const CollectorConsumerGroups = snapshot.CollectorConsumerGroups
 
 // GroupOptions select the consumer groups a poll reads.
 type GroupOptions struct {

@@ -13,7 +13,7 @@ import (
 )
 
 // CollectorOffsets is the name of the ListOffsets step.
-const CollectorOffsets = "offsets"
+const CollectorOffsets = snapshot.CollectorOffsets
 
 // Offsets is the step that reads every partition's earliest and latest
 // offset.

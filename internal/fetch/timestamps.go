@@ -12,7 +12,7 @@ import (
 )
 
 // CollectorRecordTimestamps is the name of the record-timestamps step.
-const CollectorRecordTimestamps = "record_timestamps"
+const CollectorRecordTimestamps = snapshot.CollectorRecordTimestamps
 
 // maxTimestampReads bounds the records read per poll, and
 // timestampFetchBytes the bytes asked per partition.

@@ -20,7 +20,7 @@ func BenchmarkJudgeSnapshot(b *testing.B) {
 			cfg := EffectiveTopicConfig(t, s.Configs)
 			for pi := range t.Partitions {
 				p := &t.Partitions[pi]
-				h := Partition(p, live)
+				h := PartitionHealthOf(p, live)
 				_ = Healthy(p, h)
 				_ = PartitionMinISR(p, 2)
 				_ = SingleInSyncReplica(p)

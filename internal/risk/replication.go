@@ -34,8 +34,8 @@ func LiveBrokers(s *snapshot.Snapshot) Live {
 	return live
 }
 
-// Partition judges one partition's replication state.
-func Partition(p *snapshot.Partition, live Live) PartitionHealth {
+// PartitionHealthOf judges one partition's replication state.
+func PartitionHealthOf(p *snapshot.Partition, live Live) PartitionHealth {
 	h := PartitionHealth{
 		Replicas:        len(p.Replicas),
 		InSync:          len(p.ISR),
