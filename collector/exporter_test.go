@@ -8,19 +8,18 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/kafka"
-	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/poller"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
 )
 
-type statusFunc func() poller.Status
+type statusFunc func() snapshot.PollStatus
 
-func (f statusFunc) Status() poller.Status { return f() }
+func (f statusFunc) Status() snapshot.PollStatus { return f() }
 
 func TestExporterGolden(t *testing.T) {
 	s := &snapshot.Snapshot{Collectors: []snapshot.CollectorResult{
 		{Name: snapshot.CollectorMetadata, Err: "no broker answered Metadata"},
 	}}
-	st := poller.Status{
+	st := snapshot.PollStatus{
 		Up:           false,
 		LastAttempt:  time.Unix(1700000030, 0),
 		LastSuccess:  time.Unix(1700000000, 0),
@@ -28,7 +27,7 @@ func TestExporterGolden(t *testing.T) {
 		Polls:        5,
 		Failures:     2,
 	}
-	e := NewExporter(SnapshotFunc(func() *snapshot.Snapshot { return s }), statusFunc(func() poller.Status { return st }),
+	e := NewExporter(SnapshotFunc(func() *snapshot.Snapshot { return s }), statusFunc(func() snapshot.PollStatus { return st }),
 		kafka.NewRequestCounts(), []string{snapshot.CollectorMetadata, snapshot.CollectorOffsets})
 	want := `
 # HELP kafka_loss_exporter_collector_success 1 when the collector fully succeeded in the last poll, 0 when it failed or only partly succeeded.

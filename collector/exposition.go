@@ -16,22 +16,10 @@ import (
 	"github.com/klauspost/compress/flate"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/exposition"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/gzipjoin"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/risk"
 )
-
-// Rendered is one poll's exposition, immutable once published: the
-// poll-derived families compressed in the Prometheus text format 0.0.4 and
-// in OpenMetrics 1.0 (without the final "# EOF", which the HTTP handler adds
-// after the exporter's own metrics), as gzipjoin pieces that the handler
-// joins with the exporter's own metrics into one gzip member.
-type Rendered struct {
-	Text, OpenMetrics gzipjoin.Piece
-	// Series is the number of samples.
-	Series int
-	// Duration is how long rendering and compressing took.
-	Duration time.Duration
-}
 
 // Exposition renders the poll-derived collectors once per poll into cached,
 // gzipped exposition bytes that every scrape serves as they are: a scrape
@@ -51,7 +39,7 @@ type Exposition struct {
 	text        textWriter
 	zw          [2]*gzipjoin.Writer // one per compressing worker
 	scratch     [2][]byte           // expansion buffers of compressFamily, per worker
-	current     atomic.Pointer[Rendered]
+	current     atomic.Pointer[exposition.Rendered]
 }
 
 // NewExposition returns the cache for collectors, which must be the
@@ -101,7 +89,7 @@ func (e *Exposition) FamilyNames() []string {
 }
 
 // Current returns the last rendering, nil before the first one.
-func (e *Exposition) Current() *Rendered { return e.current.Load() }
+func (e *Exposition) Current() *exposition.Rendered { return e.current.Load() }
 
 // Render renders the collectors now from the poll's verdicts and publishes
 // the result.
@@ -109,7 +97,7 @@ func (e *Exposition) Current() *Rendered { return e.current.Load() }
 // Each family's samples are compressed once into a piece shared by both
 // formats; the HELP and TYPE lines of each format are pieces made once. A
 // format's exposition is its header and sample pieces in family order.
-func (e *Exposition) Render(v *risk.Verdicts) *Rendered {
+func (e *Exposition) Render(v *risk.Verdicts) *exposition.Rendered {
 	start := time.Now()
 	e.text.reset()
 	for _, r := range e.renderers {
@@ -135,7 +123,7 @@ func (e *Exposition) Render(v *risk.Verdicts) *Rendered {
 	}
 	wg.Wait()
 
-	out := &Rendered{Series: e.text.series}
+	out := &exposition.Rendered{Series: e.text.series}
 	for format, dst := range []*gzipjoin.Piece{&out.Text, &out.OpenMetrics} {
 		var pieces []gzipjoin.Piece
 		for i := range bodies {

@@ -8,7 +8,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/kafka"
-	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/poller"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
 )
 
@@ -16,8 +15,8 @@ import (
 // snapshot is too old to serve (the source gives nil): up and every
 // collector read 0.
 func TestExporterStaleSnapshotIsNotUp(t *testing.T) {
-	status := statusFunc(func() poller.Status {
-		return poller.Status{Up: true, LastAttempt: time.Unix(1_700_000_000, 0), LastSuccess: time.Unix(1_700_000_000, 0), Polls: 1}
+	status := statusFunc(func() snapshot.PollStatus {
+		return snapshot.PollStatus{Up: true, LastAttempt: time.Unix(1_700_000_000, 0), LastSuccess: time.Unix(1_700_000_000, 0), Polls: 1}
 	})
 	e := NewExporter(SnapshotFunc(func() *snapshot.Snapshot { return nil }), status, kafka.NewRequestCounts(), []string{"metadata", "offsets"})
 	want := `

@@ -146,7 +146,12 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 	replicationEvents := events.NewAccumulator(log.With(logger, "component", "events"))
 	poll.Observe(replicationEvents.Observe)
 	poll.Observe(groupTracker.Observe)
-	collectorErrors := poller.NewCollectorErrors(log.With(logger, "component", "poller"), fetch.CollectorMetadata)
+	// The exporter's own metrics, gathered on every scrape.
+	registry := prometheus.NewRegistry()
+	collectorErrors, err := poller.NewCollectorErrors(registry, log.With(logger, "component", "poller"), snapshot.CollectorMetadata)
+	if err != nil {
+		return err
+	}
 	poll.Observe(collectorErrors.Observe)
 
 	partitionSeries, err := collector.ParsePartitionSeries(f.partitionSeries)
@@ -172,15 +177,12 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 	}
 	poll.Render(func(v *risk.Verdicts) { exposition.Render(v) })
 
-	// The exporter's own metrics, gathered on every scrape.
-	registry := prometheus.NewRegistry()
 	registry.MustRegister(
 		versioncollector.NewCollector(exporterName),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collector.NewExporter(poll, poll, client.Requests, fetcher.Collectors()),
 		collector.NewExpositionStats(exposition),
-		collector.NewCollectorErrors(collectorErrors),
 	)
 	pollRegistry := prometheus.NewRegistry()
 	pollRegistry.MustRegister(pollCollectors(poll)...)

@@ -52,25 +52,10 @@ type Options struct {
 	ErrorReason func(error) string
 }
 
-// Status describes the outcome of the polls so far.
-type Status struct {
-	// Up is true when the last poll read the cluster.
-	Up bool
-	// LastAttempt is when the last poll started (zero before the first).
-	LastAttempt time.Time
-	// LastSuccess is when the last successful poll started (zero before one).
-	LastSuccess time.Time
-	// LastDuration is how long the last poll took.
-	LastDuration time.Duration
-	// LastError is the last poll's error ("" when it succeeded).
-	LastError string
-	// LastErrorReason classifies LastError (Options.ErrorReason).
-	LastErrorReason string
-	// Polls and Failures count the polls run and the ones that failed.
-	Polls, Failures uint64
-	// ConsecutiveFailures counts the failed polls since the last success.
-	ConsecutiveFailures uint64
-}
+// Status describes the outcome of the polls so far; it lives in the
+// snapshot package so that its readers (the exporter's self-metrics) need
+// not import the poller.
+type Status = snapshot.PollStatus
 
 // Observer is told of every poll's snapshot, on the poll goroutine, before
 // the snapshot is published. Observers keep state across polls (event

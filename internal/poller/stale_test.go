@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/go-kit/log"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
 )
@@ -76,7 +78,11 @@ func TestPollFailureLoggedOncePerReason(t *testing.T) {
 
 func TestCollectorErrorsCountsAndLogsOncePerChange(t *testing.T) {
 	var buf bytes.Buffer
-	c := NewCollectorErrors(log.NewLogfmtLogger(&buf), "metadata")
+	reg := prometheus.NewPedanticRegistry()
+	c, err := NewCollectorErrors(reg, log.NewLogfmtLogger(&buf), "metadata")
+	if err != nil {
+		t.Fatal(err)
+	}
 	poll := func(results ...snapshot.CollectorResult) {
 		c.Observe(&snapshot.Snapshot{Collectors: results}, nil)
 	}
@@ -95,18 +101,15 @@ func TestCollectorErrorsCountsAndLogsOncePerChange(t *testing.T) {
 	poll(ok("metadata"), bad("offsets", "timeout"))
 	poll(ok("metadata"), ok("offsets"))
 
-	got := map[CollectorError]uint64{}
-	for _, n := range c.Counts() {
-		got[n.CollectorError] = n.Count
-	}
-	want := map[CollectorError]uint64{{"offsets", "connection"}: 2, {"offsets", "timeout"}: 1, {"metadata", "timeout"}: 1}
-	if len(got) != len(want) {
-		t.Fatalf("counts %v, want %v", got, want)
-	}
-	for k, v := range want {
-		if got[k] != v {
-			t.Errorf("%v: %d, want %d", k, got[k], v)
-		}
+	want := `
+# HELP kafka_loss_exporter_collector_errors_total ` + collectorErrorsHelp + `
+# TYPE kafka_loss_exporter_collector_errors_total counter
+kafka_loss_exporter_collector_errors_total{collector="metadata",reason="timeout"} 1
+kafka_loss_exporter_collector_errors_total{collector="offsets",reason="connection"} 2
+kafka_loss_exporter_collector_errors_total{collector="offsets",reason="timeout"} 1
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want)); err != nil {
+		t.Fatal(err)
 	}
 	out := buf.String()
 	if n := strings.Count(out, `msg="collector failed"`); n != 2 {
