@@ -5,6 +5,9 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/alecthomas/kingpin/v2"
+	"github.com/go-kit/log"
 )
 
 func TestBadConsumerFlagsExitWithStatus2(t *testing.T) {
@@ -31,5 +34,26 @@ func TestBadConsumerFlagsExitWithStatus2(t *testing.T) {
 				t.Fatalf("stderr %q: want one line naming %q", out, c.want)
 			}
 		})
+	}
+}
+
+func TestDeprecatedRetentionRefreshWarnsOnce(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		warn bool
+	}{
+		{nil, false},
+		{[]string{"--group.retention-refresh=10m"}, true},
+	} {
+		app := kingpin.New("test", "")
+		f := defineConsumerFlags(app)
+		if _, err := app.Parse(c.args); err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		f.warnDeprecated(log.NewLogfmtLogger(&buf))
+		if got := strings.Count(buf.String(), "group.retention-refresh is deprecated"); got != map[bool]int{false: 0, true: 1}[c.warn] {
+			t.Errorf("%v: %d warnings:\n%s", c.args, got, buf.String())
+		}
 	}
 }

@@ -124,6 +124,7 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 	level.Info(logger).Log("msg", "starting kafka-loss-exporter", "version", version.Info(), "servers", fmt.Sprint(f.kafka.Servers),
 		"kafka_version", f.kafka.Version, "sasl", f.kafka.SASLMechanism, "tls", f.kafka.TLSEnabled, "poll_interval", f.pollInterval, "poll_fast_interval", f.pollFastInterval)
 	warnInsecure(logger, f.kafka, *f.web.WebConfigFile)
+	f.consumer.warnDeprecated(logger)
 
 	client := kafka.NewClient(saramaConf, f.kafka.Servers)
 	defer client.Close()
@@ -133,7 +134,6 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 		fetch.NewOffsets(client),
 		fetch.NewConfigs(client, f.configPollInterval),
 		fetch.NewConsumerGroups(client, groupOpts),
-		fetch.NewRetention(client, f.consumer.retentionRefresh),
 	}
 	if f.consumer.readTimestamps {
 		steps = append(steps, fetch.NewRecordTimestamps(client, groupTracker.Needs))

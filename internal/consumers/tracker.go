@@ -36,6 +36,8 @@ type Tracker struct {
 	// record that cannot be read is not asked for again and again.
 	needs   []snapshot.RecordRef
 	needSet map[snapshot.RecordRef]bool
+	// configs are the topics' effective configurations resolved this poll.
+	configs map[string]risk.TopicConfig
 	asked   map[partKey]int64
 
 	report atomic.Pointer[Report]
@@ -112,6 +114,7 @@ func (t *Tracker) Observe(s *snapshot.Snapshot, err error) {
 	t.updateTables(s)
 	t.applyRecordTimes(s)
 	t.needs, t.needSet = t.needs[:0], map[snapshot.RecordRef]bool{}
+	t.configs = map[string]risk.TopicConfig{}
 	r := &Report{Snapshot: s, Groups: make([]Group, 0, len(s.Groups))}
 	live := make(map[string]bool, len(s.Groups))
 	for gi := range s.Groups {
@@ -128,6 +131,21 @@ func (t *Tracker) Observe(s *snapshot.Snapshot, err error) {
 	}
 	t.lastPoll = s.Time
 	t.report.Store(r)
+}
+
+// topicConfig is the effective configuration of the named topic, resolved
+// once per poll from the configuration the configs step read (zero when the
+// topic is not in the snapshot).
+func (t *Tracker) topicConfig(s *snapshot.Snapshot, name string) risk.TopicConfig {
+	if cfg, ok := t.configs[name]; ok {
+		return cfg
+	}
+	var cfg risk.TopicConfig
+	if topic := s.Topic(name); topic != nil {
+		cfg = risk.EffectiveTopicConfig(topic, s.Configs)
+	}
+	t.configs[name] = cfg
+	return cfg
 }
 
 // updateTables adds this poll's latest offsets to the lag tables, restarting
@@ -290,8 +308,8 @@ func (t *Tracker) judgeGroup(s *snapshot.Snapshot, g *snapshot.Group) Group {
 		if maxUnknown[name] {
 			tp.MaxLagSeconds, tp.MaxLagSecondsKnown = 0, false
 		}
-		if r, ok := s.Retention[name]; ok && tp.MaxLagSecondsKnown {
-			tp.Headroom, tp.HeadroomKnown = risk.RetentionHeadroom(r, tp.MaxLagSeconds)
+		if tp.MaxLagSecondsKnown {
+			tp.Headroom, tp.HeadroomKnown = risk.RetentionHeadroom(t.topicConfig(s, name), tp.MaxLagSeconds)
 		}
 		tp.RetentionLost = st.lost[name]
 		out.Topics = append(out.Topics, *tp)

@@ -27,7 +27,8 @@ func poll(sec int, oldest int64, latest []int64, groups ...snapshot.Group) *snap
 			{Name: snapshot.CollectorMetadata, Success: true},
 			{Name: snapshot.CollectorConsumerGroups, Success: true},
 		},
-		Retention: map[string]snapshot.TopicRetention{"orders": {RetentionMs: 3600_000, RetentionBytes: -1, Delete: true}},
+		Configs: &snapshot.Configs{Topics: map[string]snapshot.ResourceConfig{"orders": {Entries: map[string]snapshot.ConfigValue{
+			"retention.ms": {Value: "3600000"}, "retention.bytes": {Value: "-1"}, "cleanup.policy": {Value: "delete"}}}}},
 	}
 }
 

@@ -78,17 +78,6 @@ func (g *Group) HasActiveMembers() (has, known bool) {
 	return false, false
 }
 
-// TopicRetention is the retention configuration of a topic.
-type TopicRetention struct {
-	// RetentionMs is retention.ms (-1: keep forever).
-	RetentionMs int64
-	// RetentionBytes is retention.bytes per partition (-1: no limit).
-	RetentionBytes int64
-	// Delete is true when cleanup.policy includes delete, so retention
-	// deletes old segments.
-	Delete bool
-}
-
 // RecordRef names one record: the next message a group will read.
 type RecordRef struct {
 	Topic     string

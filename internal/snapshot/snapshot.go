@@ -33,9 +33,6 @@ type Snapshot struct {
 	// Groups are the consumer groups that passed the group filters, sorted
 	// by name (consumer-groups step).
 	Groups []Group
-	// Retention is the retention configuration by topic name, for the
-	// topics that groups commit on (retention step); nil when not read.
-	Retention map[string]TopicRetention
 	// RecordTimes are the record timestamps read for lag in seconds
 	// (record-timestamps step, only with --lag.read-timestamps).
 	RecordTimes []RecordTime

@@ -17,9 +17,10 @@ import (
 
 // pollRequests starts a synthetic cluster of size o, runs two polls with the
 // exporter's steps (as main wires them) and returns the requests of the
-// second, steady-state poll by API, configuration reads excluded (they have
-// their own interval).
-func pollRequests(t *testing.T, o fakekafka.Options) map[string]uint64 {
+// second, steady-state poll by API, and the DescribeConfigs requests of the
+// first (configuration is read once per --config.poll.interval, here an
+// hour, so never in the second poll).
+func pollRequests(t *testing.T, o fakekafka.Options) (steady map[string]uint64, firstConfigReads uint64) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -39,7 +40,6 @@ func pollRequests(t *testing.T, o fakekafka.Options) map[string]uint64 {
 		fetch.NewOffsets(client),
 		fetch.NewConfigs(client, time.Hour),
 		fetch.NewConsumerGroups(client, fetch.GroupOptions{}),
-		fetch.NewRetention(client, time.Hour),
 	)
 	counts := func() map[string]uint64 {
 		out := map[string]uint64{}
@@ -51,6 +51,9 @@ func pollRequests(t *testing.T, o fakekafka.Options) map[string]uint64 {
 	var before map[string]uint64
 	for i := range 2 {
 		before = counts()
+		if i == 1 {
+			firstConfigReads = before[kafka.APIDescribeConfigs]
+		}
 		s, err := f.Fetch(ctx)
 		if err != nil {
 			t.Fatalf("poll %d: %v", i, err)
@@ -77,20 +80,17 @@ func pollRequests(t *testing.T, o fakekafka.Options) map[string]uint64 {
 	after := counts()
 	out := map[string]uint64{}
 	for api, n := range after {
-		if api == kafka.APIDescribeConfigs {
-			continue
-		}
 		if d := n - before[api]; d > 0 {
 			out[api] = d
 		}
 	}
-	return out
+	return out, firstConfigReads
 }
 
 func format(m map[string]uint64) string {
 	var parts []string
 	for _, api := range []string{kafka.APIMetadata, kafka.APIListOffsets, kafka.APIListGroups, kafka.APIDescribeGroups,
-		kafka.APIConsumerGroupDescribe, kafka.APIOffsetFetch, kafka.APIFindCoordinator, kafka.APIFetch} {
+		kafka.APIConsumerGroupDescribe, kafka.APIOffsetFetch, kafka.APIFindCoordinator, kafka.APIFetch, kafka.APIDescribeConfigs} {
 		if m[api] > 0 {
 			parts = append(parts, fmt.Sprintf("%s=%d", api, m[api]))
 		}
@@ -106,7 +106,13 @@ func TestPollRequestsDoNotGrowWithTheCluster(t *testing.T) {
 	const brokers = 3
 	small := fakekafka.Options{Brokers: brokers, Topics: 2, Partitions: 6, Records: 2, Groups: 9, TopicsPerGroup: 1, MinInsyncReplicas: 2, LiveGroups: 1}
 	large := fakekafka.Options{Brokers: brokers, Topics: 40, Partitions: 25, Records: 2, Groups: 100, TopicsPerGroup: 2, MinInsyncReplicas: 2, LiveGroups: 1}
-	s, l := pollRequests(t, small), pollRequests(t, large)
+	s, sConfigs := pollRequests(t, small)
+	l, lConfigs := pollRequests(t, large)
+	// One configuration read is one DescribeConfigs per live broker: each
+	// topic setting (retention included) is read once.
+	if sConfigs != brokers || lConfigs != brokers {
+		t.Errorf("first poll sent %d and %d DescribeConfigs, want %d (one per broker)", sConfigs, lConfigs, brokers)
+	}
 	t.Logf("steady-state poll, %d partitions / %d groups: %s", small.Topics*small.Partitions, small.Groups, format(s))
 	t.Logf("steady-state poll, %d partitions / %d groups: %s", large.Topics*large.Partitions, large.Groups, format(l))
 	if format(s) != format(l) {

@@ -119,7 +119,7 @@ func TestFewerPermissions(t *testing.T) {
 		c, _ := s.Value("kafka_loss_exporter_authorization_errors_total", map[string]string{"resource_type": "cluster"})
 		return g > 0 && c > 0, fmt.Sprintf("group %v, cluster %v", g, c)
 	})
-	want := map[string]float64{"metadata": 1, "offsets": 1, "topic_retention": 1, "configs": 0, "consumer_groups": 0}
+	want := map[string]float64{"metadata": 1, "offsets": 1, "configs": 0, "consumer_groups": 0}
 	for c, w := range want {
 		if v, _ := s.Value("kafka_loss_exporter_collector_success", map[string]string{"collector": c}); v != w {
 			t.Errorf("collector_success{collector=%q} = %v, want %v", c, v, w)
