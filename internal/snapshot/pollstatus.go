@@ -21,4 +21,3 @@ type PollStatus struct {
 	// ConsecutiveFailures counts the failed polls since the last success.
 	ConsecutiveFailures uint64
 }
-
