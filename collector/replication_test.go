@@ -27,7 +27,7 @@ func testSnapshot() *snapshot.Snapshot {
 				{ID: 0, Leader: 1, Replicas: []int32{1, 2, 3}, ISR: []int32{1, 2}, OfflineReplicas: []int32{3},
 					Offsets: snapshot.Offsets{Known: true, Oldest: 5, Latest: 42}},
 				{ID: 1, Leader: -1, Replicas: []int32{3}, ISR: []int32{3}, OfflineReplicas: []int32{3},
-					Offsets: snapshot.Offsets{Err: "no leader"}},
+					Offsets: snapshot.Offsets{Err: snapshot.ErrNoLeader}},
 			}},
 			{Name: "payments", Partitions: []snapshot.Partition{
 				{ID: 0, Leader: 2, Replicas: []int32{1, 2}, ISR: []int32{2, 1},

@@ -212,7 +212,7 @@ func readConfigs(ctx context.Context, client *kafka.Client, brokers []int32, top
 	}
 	deniedErr := denied.finish(client.Denied)
 	if len(errs) > 0 {
-		return out, withDenied(fmt.Errorf("DescribeConfigs failed on %d request(s): %w", len(errs), joinErrs(errs)), deniedErr)
+		return out, withDenied(fmt.Errorf("DescribeConfigs failed on %d request(s): %w", len(errs), kafka.JoinErrors(errs)), deniedErr)
 	}
 	return out, deniedErr
 }

@@ -70,7 +70,7 @@ func (c *ConsumerGroups) Run(ctx context.Context, s *snapshot.Snapshot) error {
 	err := c.read(ctx, s)
 	denied := newDenials()
 	for _, g := range s.Groups {
-		denied.noteNamed(g.Err, g.Name)
+		denied.note(g.Err, g.Name)
 	}
 	return withDenied(err, denied.finish(c.client.Denied))
 }
@@ -129,7 +129,7 @@ func (c *ConsumerGroups) read(ctx context.Context, s *snapshot.Snapshot) error {
 		}
 	}
 	if len(failed) > 0 {
-		return fmt.Errorf("consumer groups read only in part: %w", joinErrs(failed))
+		return fmt.Errorf("consumer groups read only in part: %w", kafka.JoinErrors(failed))
 	}
 	return nil
 }
@@ -174,7 +174,7 @@ func (c *ConsumerGroups) listGroups(ctx context.Context, broker int32) ([]listed
 // poll waits one round trip for both.
 func (c *ConsumerGroups) readGroups(ctx context.Context, coordinator int32, groups []*snapshot.Group) error {
 	var describeErr, offsetsErr error
-	offsetErrs := make([]string, len(groups)) // OffsetFetch errors, by group index
+	offsetErrs := make([]error, len(groups)) // OffsetFetch errors, by group index
 	parallel(2, func(i int) {
 		if i == 0 {
 			describeErr = c.describeGroups(ctx, coordinator, groups)
@@ -183,9 +183,7 @@ func (c *ConsumerGroups) readGroups(ctx context.Context, coordinator int32, grou
 		}
 	})
 	for i, g := range groups {
-		if offsetErrs[i] != "" {
-			g.Err = joinErr(g.Err, offsetErrs[i])
-		}
+		g.Err = joinErr(g.Err, offsetErrs[i])
 	}
 	var errs []error
 	for _, err := range []error{describeErr, offsetsErr} {
@@ -194,7 +192,7 @@ func (c *ConsumerGroups) readGroups(ctx context.Context, coordinator int32, grou
 		}
 	}
 	if len(errs) > 0 {
-		return fmt.Errorf("broker %d: %w", coordinator, joinErrs(errs))
+		return fmt.Errorf("broker %d: %w", coordinator, kafka.JoinErrors(errs))
 	}
 	return nil
 }
@@ -227,7 +225,7 @@ func (c *ConsumerGroups) describeGroups(ctx context.Context, coordinator int32, 
 			errs = append(errs, err)
 		}
 	}
-	return joinErrs(errs)
+	return kafka.JoinErrors(errs)
 }
 
 // describeClassic describes classic groups with one DescribeGroups. It
@@ -248,7 +246,7 @@ func (c *ConsumerGroups) describeClassic(ctx context.Context, coordinator int32,
 	})
 	if err != nil {
 		for _, g := range byName {
-			g.Err = "DescribeGroups: " + kafka.ErrorName(err)
+			g.Err = apiErr(kafka.APIDescribeGroups, err)
 		}
 		return nil, fmt.Errorf("DescribeGroups: %w", err)
 	}
@@ -259,7 +257,7 @@ func (c *ConsumerGroups) describeClassic(ctx context.Context, coordinator int32,
 			continue
 		}
 		if d.Err != sarama.ErrNoError {
-			g.Err = "DescribeGroups: " + kafka.ErrorName(d.Err)
+			g.Err = apiErr(kafka.APIDescribeGroups, d.Err)
 			continue
 		}
 		if d.State == "Dead" && g.State != "" && g.State != "Dead" {
@@ -297,7 +295,7 @@ func (c *ConsumerGroups) describeConsumerGroups(ctx context.Context, coordinator
 	})
 	if err != nil {
 		for _, g := range byName {
-			g.Err = "ConsumerGroupDescribe: " + kafka.ErrorName(err)
+			g.Err = apiErr(kafka.APIConsumerGroupDescribe, err)
 		}
 		return fmt.Errorf("ConsumerGroupDescribe: %w", err)
 	}
@@ -308,7 +306,7 @@ func (c *ConsumerGroups) describeConsumerGroups(ctx context.Context, coordinator
 			continue
 		}
 		if d.ErrorCode != sarama.ErrNoError {
-			g.Err = "ConsumerGroupDescribe: " + kafka.ErrorName(d.ErrorCode)
+			g.Err = apiErr(kafka.APIConsumerGroupDescribe, d.ErrorCode)
 			continue
 		}
 		g.Described, g.State, g.Generation = true, d.GroupState, d.GroupEpoch
@@ -381,7 +379,7 @@ func generationOf(members []snapshot.Member) int32 {
 // it falls back to one request per group, the only form those versions have.
 // Per-group errors go to errs (same index as groups), not to the groups,
 // which DescribeGroups may be filling at the same time.
-func (c *ConsumerGroups) fetchOffsets(ctx context.Context, coordinator int32, groups []*snapshot.Group, errs []string) error {
+func (c *ConsumerGroups) fetchOffsets(ctx context.Context, coordinator int32, groups []*snapshot.Group, errs []error) error {
 	if !c.client.Version().IsAtLeast(sarama.V3_0_0_0) {
 		var failed []error
 		for i, g := range groups {
@@ -390,14 +388,14 @@ func (c *ConsumerGroups) fetchOffsets(ctx context.Context, coordinator int32, gr
 			}
 		}
 		if len(failed) > 0 {
-			return fmt.Errorf("OffsetFetch: %w", joinErrs(failed))
+			return fmt.Errorf("OffsetFetch: %w", kafka.JoinErrors(failed))
 		}
 		return nil
 	}
 	return c.fetchOffsetsOf(ctx, coordinator, groups, errs)
 }
 
-func (c *ConsumerGroups) fetchOffsetsOf(ctx context.Context, coordinator int32, groups []*snapshot.Group, errs []string) error {
+func (c *ConsumerGroups) fetchOffsetsOf(ctx context.Context, coordinator int32, groups []*snapshot.Group, errs []error) error {
 	req := sarama.NewOffsetFetchRequest(c.client.Version(), groups[0].Name, nil)
 	if req.Version >= 8 {
 		req.Groups = req.Groups[:0]
@@ -410,7 +408,7 @@ func (c *ConsumerGroups) fetchOffsetsOf(ctx context.Context, coordinator int32, 
 	})
 	if err != nil {
 		for i := range groups {
-			errs[i] = joinErr(errs[i], "OffsetFetch: "+kafka.ErrorName(err))
+			errs[i] = joinErr(errs[i], apiErr(kafka.APIOffsetFetch, err))
 		}
 		return fmt.Errorf("OffsetFetch: %w", err)
 	}
@@ -420,7 +418,7 @@ func (c *ConsumerGroups) fetchOffsetsOf(ctx context.Context, coordinator int32, 
 		if resp.Version >= 8 {
 			rg := resp.GetGroup(g.Name)
 			if rg == nil {
-				errs[i] = joinErr(errs[i], "OffsetFetch: group missing from the answer")
+				errs[i] = joinErr(errs[i], apiErr(kafka.APIOffsetFetch, snapshot.ErrMissingFromResponse))
 				continue
 			}
 			blocks, kerr = rg.Blocks, rg.Err
@@ -428,7 +426,7 @@ func (c *ConsumerGroups) fetchOffsetsOf(ctx context.Context, coordinator int32, 
 			blocks, kerr = resp.Blocks, resp.Err
 		}
 		if kerr != sarama.ErrNoError && kerr != sarama.ErrGroupIDNotFound {
-			errs[i] = joinErr(errs[i], "OffsetFetch: "+kafka.ErrorName(kerr))
+			errs[i] = joinErr(errs[i], apiErr(kafka.APIOffsetFetch, kerr))
 			continue
 		}
 		g.OffsetsKnown = true
@@ -458,12 +456,19 @@ func committedOffsets(blocks map[string]map[int32]*sarama.OffsetFetchResponseBlo
 	return out
 }
 
-func joinErr(a, b string) string {
-	if a == "" {
+// joinErr adds b to the errors a carries (either may be nil).
+func joinErr(a, b error) error {
+	switch {
+	case a == nil:
 		return b
+	case b == nil:
+		return a
 	}
-	return a + "; " + b
+	return kafka.JoinErrors([]error{a, b})
 }
+
+// apiErr is err as a group's error: it names the API and unwraps to err.
+func apiErr(api string, err error) error { return fmt.Errorf("%s: %w", api, err) }
 
 // listGroupsVersion is the highest ListGroups version the configured Kafka
 // version allows (sarama refuses to send a newer one): v4 (2.6) adds the

@@ -84,7 +84,7 @@ func (r *RecordTimestamps) readAll(ctx context.Context, s *snapshot.Snapshot, de
 		}
 	}
 	if len(failed) > 0 {
-		return fmt.Errorf("reading record timestamps: %w", joinErrs(failed))
+		return fmt.Errorf("reading record timestamps: %w", kafka.JoinErrors(failed))
 	}
 	return nil
 }

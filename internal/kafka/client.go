@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 
 	"github.com/IBM/sarama"
@@ -289,7 +288,7 @@ func (c *Client) Metadata(ctx context.Context) (*sarama.MetadataResponse, error)
 			break
 		}
 	}
-	return nil, fmt.Errorf("no broker answered Metadata: %w", joinErrors(errs))
+	return nil, fmt.Errorf("no broker answered Metadata: %w", JoinErrors(errs))
 }
 
 // seedOrder returns the bootstrap addresses in the order to try them.
@@ -312,27 +311,4 @@ func (c *Client) demoteSeed(addr string) {
 			return
 		}
 	}
-}
-
-// joinedError is several errors on one line, for one clear log line per poll.
-type joinedError []error
-
-func (e joinedError) Error() string {
-	parts := make([]string, len(e))
-	for i, err := range e {
-		parts[i] = err.Error()
-	}
-	return strings.Join(parts, "; ")
-}
-
-func (e joinedError) Unwrap() []error { return e }
-
-func joinErrors(errs []error) error {
-	switch len(errs) {
-	case 0:
-		return nil
-	case 1:
-		return errs[0]
-	}
-	return joinedError(errs)
 }

@@ -19,7 +19,7 @@ func TestLag(t *testing.T) {
 		{"caught up", 100, known(0, 100), PartitionLag{Known: true}},
 		{"behind", 40, known(0, 100), PartitionLag{Known: true, Lag: 60}},
 		{"no commit is no lag, never -1", -1, known(0, 100), PartitionLag{}},
-		{"offsets unknown", 40, snapshot.Offsets{Err: "no leader"}, PartitionLag{}},
+		{"offsets unknown", 40, snapshot.Offsets{Err: snapshot.ErrNoLeader}, PartitionLag{}},
 		{"commit beyond the log end is caught up, never negative", 120, known(0, 100),
 			PartitionLag{Known: true, BeyondLogEnd: true}},
 		{"commit below log start: deleted unread", 10, known(30, 100), PartitionLag{Known: true, Lag: 90, BehindLogStart: 20}},

@@ -105,5 +105,5 @@ func Brokers(s *snapshot.Snapshot) []BrokerHealth {
 // finding (kafka_topic_loss_risk), and the per-topic counts still include it.
 // The leader being the preferred one is not part of health.
 func Healthy(p *snapshot.Partition, h PartitionHealth) bool {
-	return !h.Offline && !h.UnderReplicated && h.OfflineReplicas == 0 && p.Err == "" && p.Offsets.Known
+	return !h.Offline && !h.UnderReplicated && h.OfflineReplicas == 0 && p.Err == nil && p.Offsets.Known
 }

@@ -36,8 +36,10 @@ type Group struct {
 	Offsets []CommittedOffset
 	// OffsetsKnown is true when OffsetFetch answered for the group.
 	OffsetsKnown bool
-	// Err names why part of the group could not be read ("" when none).
-	Err string
+	// Err is why part of the group could not be read (nil when all was):
+	// one error per failed request, each naming its API and wrapping the
+	// Kafka error (a sarama.KError) or the transport error.
+	Err error
 }
 
 // Member is one member of a consumer group.

@@ -4,8 +4,21 @@
 package snapshot
 
 import (
+	"errors"
 	"sort"
 	"time"
+)
+
+// Reasons a partition's offsets or a group's parts are unknown when Kafka
+// gave no error code for it.
+var (
+	// ErrNoLeader: the partition has no leader to ask.
+	ErrNoLeader = errors.New("no leader")
+	// ErrLeaderUnreachable: the request to the partition's leader failed.
+	ErrLeaderUnreachable = errors.New("leader unreachable")
+	// ErrMissingFromResponse: the broker answered without the partition or
+	// group asked for.
+	ErrMissingFromResponse = errors.New("missing from the response")
 )
 
 // NoLeader is the leader id Kafka reports for a partition without a leader.
@@ -69,8 +82,9 @@ type Partition struct {
 	ISR []int32
 	// OfflineReplicas are replicas on brokers (or log dirs) that are offline.
 	OfflineReplicas []int32
-	// Err is the partition-level error name from Metadata ("" when none).
-	Err string
+	// Err is the partition-level Kafka error from Metadata (a sarama.KError),
+	// nil when none. It is formatted only when rendered or logged.
+	Err error
 	// Offsets are the partition's log start and end, when they could be read.
 	Offsets Offsets
 }
@@ -78,14 +92,16 @@ type Partition struct {
 // Offsets are a partition's earliest and latest offsets from ListOffsets.
 type Offsets struct {
 	// Known is false when the offsets could not be read this poll (no
-	// leader, leader unreachable, or an error); Err then says why.
+	// leader, leader unreachable, or a Kafka error); Err then says why.
 	Known bool
 	// Oldest is the log start offset.
 	Oldest int64
 	// Latest is the log end offset as seen by consumers (the high watermark).
 	Latest int64
-	// Err names the reason the offsets are unknown.
-	Err string
+	// Err is why the offsets are unknown: ErrNoLeader, ErrLeaderUnreachable
+	// (wrapping the transport error), ErrMissingFromResponse, or the
+	// partition's Kafka error (a sarama.KError).
+	Err error
 }
 
 // CollectorResult is the outcome of one part of a poll.
