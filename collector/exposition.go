@@ -36,7 +36,7 @@ type Exposition struct {
 	index       map[*family]int
 	headers     [2][][]byte         // [text, openmetrics] HELP and TYPE lines per family index
 	headersGzip [2][]gzipjoin.Piece // the same, compressed
-	text        textWriter
+	text        sampleBuffer
 	zw          [2]*gzipjoin.Writer // one per compressing worker
 	scratch     [2][]byte           // expansion buffers of compressFamily, per worker
 	current     atomic.Pointer[exposition.Rendered]
@@ -174,27 +174,27 @@ func header(f *family, openMetrics bool) []byte {
 	return fmt.Appendf(nil, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, typ)
 }
 
-// textWriter keeps the samples of one rendering, one compact buffer per
+// sampleBuffer keeps the samples of one rendering, one compact buffer per
 // family: each sample is its label values (uvarint length, then the raw
 // bytes) and its value (8 bytes, little endian). compress expands them into
 // exposition lines, which are the same in the text format and in
 // OpenMetrics. Its buffers are reused from one rendering to the next, so a
 // steady-state rendering allocates little, and they hold about a quarter of
 // the exposition's size.
-type textWriter struct {
+type sampleBuffer struct {
 	index  map[*family]int
 	bodies [][]byte
 	series int
 }
 
-func (w *textWriter) reset() {
+func (w *sampleBuffer) reset() {
 	for i := range w.bodies {
 		w.bodies[i] = w.bodies[i][:0]
 	}
 	w.series = 0
 }
 
-func (w *textWriter) sample(f *family, v float64, labelValues ...string) {
+func (w *sampleBuffer) sample(f *family, v float64, labelValues ...string) {
 	i, ok := w.index[f]
 	if !ok {
 		panic("family " + f.name + " not registered with the exposition")

@@ -305,7 +305,7 @@ func healthySnapshot() *snapshot.Snapshot {
 // text encoder does.
 func TestAppendSampleFloats(t *testing.T) {
 	f := gaugeFamily("x", "X.")
-	w := textWriter{index: map[*family]int{f: 0}, bodies: make([][]byte, 1)}
+	w := sampleBuffer{index: map[*family]int{f: 0}, bodies: make([][]byte, 1)}
 	for _, v := range []float64{0, 1, -1, 7, 999999, 1e6, 1234567, -999999, 0.5, 1e-7, 1700000000.5, math.Inf(1), math.Inf(-1), math.NaN(), math.Copysign(0, -1)} {
 		w.reset()
 		w.sample(f, v)

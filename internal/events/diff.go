@@ -6,6 +6,7 @@
 package events
 
 import (
+	"slices"
 	"sort"
 
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
@@ -138,7 +139,7 @@ func diffPartition(topic string, prev, cur *snapshot.Partition) PartitionChange 
 		// an unclean election. A replica newly assigned (reassignment) can
 		// join the ISR and lead between two polls, so only the high
 		// watermark can tell for it.
-		outsideISR := snapshot.Contains(prev.Replicas, cur.Leader) && !snapshot.Contains(prev.ISR, cur.Leader)
+		outsideISR := slices.Contains(prev.Replicas, cur.Leader) && !slices.Contains(prev.ISR, cur.Leader)
 		hwFell := prev.Offsets.Known && cur.Offsets.Known && cur.Offsets.Latest < prev.Offsets.Latest
 		c.SuspectedUnclean = outsideISR || hwFell
 	}
@@ -159,7 +160,7 @@ func partition(t *snapshot.Topic, id int32) *snapshot.Partition {
 func minus(a, b []int32) []int32 {
 	var out []int32
 	for _, id := range a {
-		if !snapshot.Contains(b, id) {
+		if !slices.Contains(b, id) {
 			out = append(out, id)
 		}
 	}

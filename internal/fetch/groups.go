@@ -134,15 +134,13 @@ func (c *ConsumerGroups) read(ctx context.Context, s *snapshot.Snapshot) error {
 	return nil
 }
 
-// parallel runs f(0..n-1) concurrently and waits.
+// parallel runs f(0..n-1) concurrently and waits. Unlike errgroup, whose
+// Wait keeps only the first error, every f stores its own outcome by index:
+// one broker's failure never hides another's.
 func parallel(n int, f func(i int)) {
 	var wg sync.WaitGroup
 	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			f(i)
-		}()
+		wg.Go(func() { f(i) })
 	}
 	wg.Wait()
 }

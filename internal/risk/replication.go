@@ -3,6 +3,7 @@
 package risk
 
 import (
+	"slices"
 	"sort"
 
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
@@ -79,7 +80,7 @@ func Brokers(s *snapshot.Snapshot) []BrokerHealth {
 			p := &s.Topics[ti].Partitions[pi]
 			for _, r := range p.Replicas {
 				b := get(r)
-				if !snapshot.Contains(p.ISR, r) {
+				if !slices.Contains(p.ISR, r) {
 					b.OutOfSyncReplicas++
 				}
 			}

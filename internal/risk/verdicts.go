@@ -1,6 +1,10 @@
 package risk
 
-import "github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
+import (
+	"slices"
+
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
+)
 
 // Verdicts is everything the judge concluded from one snapshot under one
 // policy. Judge builds it once per poll; it is never changed afterwards, so
@@ -63,5 +67,5 @@ type ClusterVerdict struct {
 
 // Found reports whether the cluster risk r was found.
 func (c *ClusterVerdict) Found(r string) bool {
-	return contains(c.Findings, r)
+	return slices.Contains(c.Findings, r)
 }

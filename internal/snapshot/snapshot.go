@@ -158,13 +158,3 @@ func (s *Snapshot) BrokerUp(id int32) bool {
 	}
 	return false
 }
-
-// Contains reports whether id is in ids.
-func Contains(ids []int32, id int32) bool {
-	for _, x := range ids {
-		if x == id {
-			return true
-		}
-	}
-	return false
-}
