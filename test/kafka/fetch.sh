@@ -7,7 +7,7 @@
 # VERSION defaults to ${KAFKA_VERSION:-4.3.1}. 4.x logs through log4j2 (Maven
 # profile log4j2), 3.x through reload4j (profile reload4j).
 #
-# Idempotent: a complete download is marked with libs/.complete, and a second
+# Idempotent: a complete download is marked with libs/.complete-<pom checksum>, and a second
 # call only prints the directory. On failure it says what failed (java missing,
 # mvn missing, Maven's error lines) on stderr and exits non-zero.
 #
@@ -44,7 +44,9 @@ here="$(cd "${src%/*}" && pwd)"
 cache="${KLE_CACHE_DIR:-${HOME:?HOME is not set}/.cache/kafka-loss-exporter}"
 dest="$cache/kafka-$version"
 libs="$dest/libs"
-marker="$libs/.complete"
+# The marker names the pom's content, so a cache made from an older pom (for
+# example without the kafka-tools jar) is resolved again.
+marker="$libs/.complete-$(cksum <"$(dirname "${BASH_SOURCE[0]}")/pom.xml" | cut -d' ' -f1)"
 
 if [ -f "$marker" ]; then
 	echo "$libs"
@@ -90,7 +92,8 @@ fi
 n=$(find "$tmp" -maxdepth 1 -name '*.jar' | wc -l)
 [ -f "$tmp/kafka_2.13-$version.jar" ] || fail "Maven succeeded but kafka_2.13-$version.jar is not among the $n jars in $tmp (see $log)"
 
-touch "$tmp/.complete"
+[ -f "$tmp/kafka-tools-$version.jar" ] || fail "Maven succeeded but kafka-tools-$version.jar is not among the $n jars in $tmp (see $log)"
+touch "$tmp/$(basename "$marker")"
 rm -rf "$libs"
 mv "$tmp" "$libs" || fail "cannot move $tmp to $libs"
 trap - EXIT
