@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/go-kit/log"
@@ -17,22 +18,26 @@ import (
 
 // TestSnapshotNotServedBeyondMaxAge: when no poll replaces a snapshot (the
 // loop is stuck), it stops being served once older than MaxAge.
+// Time is the subject: the test runs on synctest's fake clock.
 func TestSnapshotNotServedBeyondMaxAge(t *testing.T) {
-	fetch := func(ctx context.Context) (*snapshot.Snapshot, error) { return &snapshot.Snapshot{ClusterID: "c"}, nil }
-	p := New(fetch, Options{Interval: time.Second, Timeout: time.Second, MaxAge: 50 * time.Millisecond}, log.NewNopLogger())
-	if err := p.PollOnce(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if p.Snapshot() == nil {
-		t.Fatal("fresh snapshot not served")
-	}
-	time.Sleep(80 * time.Millisecond)
-	if p.Snapshot() != nil {
-		t.Fatal("a snapshot older than MaxAge is still served")
-	}
-	if !p.Status().Up {
-		t.Fatal("status lost")
-	}
+	synctest.Test(t, func(t *testing.T) {
+		fetch := func(ctx context.Context) (*snapshot.Snapshot, error) { return &snapshot.Snapshot{ClusterID: "c"}, nil }
+		p := New(fetch, Options{Interval: time.Second, Timeout: time.Second, MaxAge: 50 * time.Millisecond}, log.NewNopLogger())
+		if err := p.PollOnce(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(50 * time.Millisecond)
+		if p.Snapshot() == nil || p.Verdicts() == nil {
+			t.Fatal("a snapshot exactly MaxAge old is not served")
+		}
+		time.Sleep(time.Nanosecond)
+		if p.Snapshot() != nil || p.Verdicts() != nil {
+			t.Fatal("a snapshot older than MaxAge is still served")
+		}
+		if !p.Status().Up {
+			t.Fatal("status lost")
+		}
+	})
 }
 
 func TestDefaultMaxAge(t *testing.T) {
