@@ -207,18 +207,7 @@ func (t *Tracker) updateTables(s *snapshot.Snapshot) {
 
 // judgeGroup updates one group's state and builds its report.
 func (t *Tracker) judgeGroup(s *snapshot.Snapshot, g *snapshot.Group) Group {
-	st := t.groups[g.Name]
-	if st == nil {
-		st = &groupState{lost: map[string]uint64{}, parts: map[partKey]*partState{}}
-		t.groups[g.Name] = st
-		st.view = viewOf(g)
-	} else {
-		cur := viewOf(g)
-		st.rebalances += uint64(risk.Rebalances(st.view, cur))
-		if cur.MembersKnown || cur.Generation >= 0 {
-			st.view = cur
-		}
-	}
+	st := t.groupState(g)
 	has, known := g.HasActiveMembers()
 	out := Group{Name: g.Name, State: g.State, Members: len(g.Members), MembersKnown: known, Rebalances: st.rebalances}
 
@@ -244,32 +233,11 @@ func (t *Tracker) judgeGroup(s *snapshot.Snapshot, g *snapshot.Group) Group {
 		}
 		key := partKey{co.Topic, co.Partition}
 		committed[key] = true
-		ps := st.parts[key]
-		tt := t.topics[co.Topic]
-		if ps == nil {
-			ps = &partState{}
-			st.parts[key] = ps
-		} else if tt != nil && int(co.Partition) < len(tt.reset) && tt.reset[co.Partition] {
-			*ps = partState{}
-		}
+		part := t.judgeCommit(s, st, co, p, has, known)
 		tp := topicOf(co.Topic)
 		tp.HasOffsets = true
 		tp.CurrentOffsetSum += co.Offset
-		part := Partition{ID: co.Partition, Committed: co.Offset, Lag: risk.Lag(co.Offset, p.Offsets)}
 		if part.Lag.Known {
-			lost, upTo := risk.RetentionLoss(co.Offset, p.Offsets.Oldest, ps.countedUpTo)
-			ps.countedUpTo = upTo
-			st.lost[co.Topic] += uint64(lost)
-			if ps.window == nil {
-				ps.window = make([]risk.Observation, 0, t.opts.StatusWindow)
-			}
-			if len(ps.window) == t.opts.StatusWindow {
-				ps.window = append(ps.window[:0], ps.window[1:]...)
-			}
-			ps.window = append(ps.window, risk.Observation{Committed: co.Offset, Lag: part.Lag.Lag})
-			if tt != nil && int(co.Partition) < len(tt.tables) {
-				part.LagSeconds, part.LagSecondsKnown = risk.LagSeconds(&tt.tables[co.Partition], co.Offset, p.Offsets.Latest, s.Time)
-			}
 			tp.LagSum += part.Lag.Lag
 			if part.Lag.Lag > 0 && !part.LagSecondsKnown {
 				maxUnknown[co.Topic] = true
@@ -278,24 +246,12 @@ func (t *Tracker) judgeGroup(s *snapshot.Snapshot, g *snapshot.Group) Group {
 				tp.MaxLagSeconds = max(tp.MaxLagSeconds, part.LagSeconds)
 				tp.MaxLagSecondsKnown = true
 			}
-			part.Status = risk.PartitionStatus(ps.window, t.opts.StatusWindow, has, known)
 			tp.Status, tp.HasStatus = risk.Worst(tp.Status, part.Status), true
 			out.Status, out.HasStatus = risk.Worst(out.Status, part.Status), true
 		}
 		tp.Partitions = append(tp.Partitions, part)
 	}
-	if g.OffsetsKnown {
-		for key := range st.parts {
-			if !committed[key] {
-				delete(st.parts, key)
-			}
-		}
-	}
-	for name := range st.lost {
-		if s.Topic(name) == nil {
-			delete(st.lost, name)
-		}
-	}
+	forget(s, g, st, committed)
 	t.judgeAssignment(s, g, topicOf)
 
 	names := make([]string, 0, len(topics))
@@ -315,6 +271,74 @@ func (t *Tracker) judgeGroup(s *snapshot.Snapshot, g *snapshot.Group) Group {
 		out.Topics = append(out.Topics, *tp)
 	}
 	return out
+}
+
+// groupState returns the group's state, created on first sight, with the
+// rebalances since the last poll counted.
+func (t *Tracker) groupState(g *snapshot.Group) *groupState {
+	st := t.groups[g.Name]
+	if st == nil {
+		st = &groupState{lost: map[string]uint64{}, parts: map[partKey]*partState{}, view: viewOf(g)}
+		t.groups[g.Name] = st
+		return st
+	}
+	cur := viewOf(g)
+	st.rebalances += uint64(risk.Rebalances(st.view, cur))
+	if cur.MembersKnown || cur.Generation >= 0 {
+		st.view = cur
+	}
+	return st
+}
+
+// judgeCommit updates the state of one committed partition (retention loss
+// counted once, the status window) and judges it: lag, lag in seconds and
+// status.
+func (t *Tracker) judgeCommit(s *snapshot.Snapshot, st *groupState, co snapshot.CommittedOffset, p *snapshot.Partition, has, known bool) Partition {
+	key := partKey{co.Topic, co.Partition}
+	ps := st.parts[key]
+	tt := t.topics[co.Topic]
+	if ps == nil {
+		ps = &partState{}
+		st.parts[key] = ps
+	} else if tt != nil && int(co.Partition) < len(tt.reset) && tt.reset[co.Partition] {
+		*ps = partState{}
+	}
+	part := Partition{ID: co.Partition, Committed: co.Offset, Lag: risk.Lag(co.Offset, p.Offsets)}
+	if !part.Lag.Known {
+		return part
+	}
+	lost, upTo := risk.RetentionLoss(co.Offset, p.Offsets.Oldest, ps.countedUpTo)
+	ps.countedUpTo = upTo
+	st.lost[co.Topic] += uint64(lost)
+	if ps.window == nil {
+		ps.window = make([]risk.Observation, 0, t.opts.StatusWindow)
+	}
+	if len(ps.window) == t.opts.StatusWindow {
+		ps.window = append(ps.window[:0], ps.window[1:]...)
+	}
+	ps.window = append(ps.window, risk.Observation{Committed: co.Offset, Lag: part.Lag.Lag})
+	if tt != nil && int(co.Partition) < len(tt.tables) {
+		part.LagSeconds, part.LagSecondsKnown = risk.LagSeconds(&tt.tables[co.Partition], co.Offset, p.Offsets.Latest, s.Time)
+	}
+	part.Status = risk.PartitionStatus(ps.window, t.opts.StatusWindow, has, known)
+	return part
+}
+
+// forget drops the state of partitions the group no longer commits on (when
+// its offsets were read) and the loss counts of topics that are gone.
+func forget(s *snapshot.Snapshot, g *snapshot.Group, st *groupState, committed map[partKey]bool) {
+	if g.OffsetsKnown {
+		for key := range st.parts {
+			if !committed[key] {
+				delete(st.parts, key)
+			}
+		}
+	}
+	for name := range st.lost {
+		if s.Topic(name) == nil {
+			delete(st.lost, name)
+		}
+	}
 }
 
 // need asks for the timestamp of a group's next message, unless it was
