@@ -1,0 +1,189 @@
+package fetch
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/IBM/sarama"
+
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/kafka"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
+)
+
+// describeGroups describes the groups of one coordinator that may have
+// members: classic groups with one DescribeGroups, KIP-848 consumer groups
+// (which DescribeGroups does not describe) with one ConsumerGroupDescribe.
+func (c *ConsumerGroups) describeGroups(ctx context.Context, coordinator int32, groups []*snapshot.Group) error {
+	var classic, kip848 []*snapshot.Group
+	for _, g := range groups {
+		switch {
+		case g.State == "Empty" || g.State == "Dead":
+			// no members to describe
+		case g.Type == "consumer":
+			kip848 = append(kip848, g)
+		default:
+			classic = append(classic, g)
+		}
+	}
+	var errs []error
+	unknown, err := c.describeClassic(ctx, coordinator, classic)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	kip848 = append(kip848, unknown...)
+	// ConsumerGroupDescribe needs --kafka.version 3.7 or later; below,
+	// KIP-848 groups keep the state ListGroups gave and no member list.
+	if len(kip848) > 0 && c.client.Version().IsAtLeast(sarama.V3_7_0_0) {
+		if err := c.describeConsumerGroups(ctx, coordinator, kip848); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return kafka.JoinErrors(errs)
+}
+
+// describeClassic describes classic groups with one DescribeGroups. It
+// returns the groups that DescribeGroups does not know although ListGroups
+// listed them alive: KIP-848 groups listed without their type.
+func (c *ConsumerGroups) describeClassic(ctx context.Context, coordinator int32, groups []*snapshot.Group) ([]*snapshot.Group, error) {
+	if len(groups) == 0 {
+		return nil, nil
+	}
+	byName := map[string]*snapshot.Group{}
+	req := &sarama.DescribeGroupsRequest{Version: describeGroupsVersion(c.client.Version())}
+	for _, g := range groups {
+		byName[g.Name] = g
+		req.Groups = append(req.Groups, g.Name)
+	}
+	resp, err := kafka.OnBroker(ctx, c.client, coordinator, kafka.APIDescribeGroups, func(b *sarama.Broker) (*sarama.DescribeGroupsResponse, error) {
+		return b.DescribeGroups(req)
+	})
+	if err != nil {
+		for _, g := range byName {
+			g.Err = apiErr(kafka.APIDescribeGroups, err)
+		}
+		return nil, fmt.Errorf("DescribeGroups: %w", err)
+	}
+	var unknown []*snapshot.Group
+	for _, d := range resp.Groups {
+		g := byName[d.GroupId]
+		if g == nil {
+			continue
+		}
+		if d.Err != sarama.ErrNoError {
+			g.Err = apiErr(kafka.APIDescribeGroups, d.Err)
+			continue
+		}
+		if d.State == "Dead" && g.State != "" && g.State != "Dead" {
+			// A KIP-848 group listed without its type: DescribeGroups
+			// does not know it. Keep the listed state.
+			unknown = append(unknown, g)
+			continue
+		}
+		g.Described = true
+		g.State = d.State
+		if d.ProtocolType != "" {
+			g.ProtocolType = d.ProtocolType
+		}
+		g.Members = membersOf(d)
+		g.Generation = generationOf(g.Members)
+	}
+	return unknown, nil
+}
+
+// describeConsumerGroups describes KIP-848 consumer groups. Their group
+// epoch is the generation: it moves on every membership or subscription
+// change.
+func (c *ConsumerGroups) describeConsumerGroups(ctx context.Context, coordinator int32, groups []*snapshot.Group) error {
+	if len(groups) == 0 {
+		return nil
+	}
+	byName := map[string]*snapshot.Group{}
+	req := sarama.NewConsumerGroupDescribeRequest(c.client.Version())
+	for _, g := range groups {
+		byName[g.Name] = g
+		req.GroupIDs = append(req.GroupIDs, g.Name)
+	}
+	resp, err := kafka.OnBroker(ctx, c.client, coordinator, kafka.APIConsumerGroupDescribe, func(b *sarama.Broker) (*sarama.ConsumerGroupDescribeResponse, error) {
+		return b.ConsumerGroupDescribe(req)
+	})
+	if err != nil {
+		for _, g := range byName {
+			g.Err = apiErr(kafka.APIConsumerGroupDescribe, err)
+		}
+		return fmt.Errorf("ConsumerGroupDescribe: %w", err)
+	}
+	for i := range resp.Groups {
+		d := &resp.Groups[i]
+		g := byName[d.GroupID]
+		if g == nil {
+			continue
+		}
+		if d.ErrorCode != sarama.ErrNoError {
+			g.Err = apiErr(kafka.APIConsumerGroupDescribe, d.ErrorCode)
+			continue
+		}
+		g.Described, g.State, g.Generation = true, d.GroupState, d.GroupEpoch
+		g.Members = make([]snapshot.Member, 0, len(d.Members))
+		for _, m := range d.Members {
+			member := snapshot.Member{ID: m.MemberID, ClientID: m.ClientID, Host: m.ClientHost, SubscriptionGeneration: -1}
+			if m.InstanceID != nil {
+				member.InstanceID = *m.InstanceID
+			}
+			if m.SubscribedTopicRegex == nil || *m.SubscribedTopicRegex == "" {
+				member.Subscribed = append([]string{}, m.SubscribedTopicNames...)
+				sort.Strings(member.Subscribed)
+			}
+			member.Assigned = map[string][]int32{}
+			for _, tp := range m.Assignment.TopicPartitions {
+				member.Assigned[tp.TopicName] = append(member.Assigned[tp.TopicName], tp.Partitions...)
+			}
+			g.Members = append(g.Members, member)
+		}
+		sort.Slice(g.Members, func(i, j int) bool { return g.Members[i].ID < g.Members[j].ID })
+	}
+	return nil
+}
+
+// membersOf decodes the members of a described group. The consumer
+// protocol's metadata and assignment are decoded only for consumer groups;
+// members of other protocols keep nil subscriptions.
+func membersOf(d *sarama.GroupDescription) []snapshot.Member {
+	members := make([]snapshot.Member, 0, len(d.Members))
+	for id, m := range d.Members {
+		member := snapshot.Member{ID: id, ClientID: m.ClientId, Host: m.ClientHost, SubscriptionGeneration: -1}
+		if m.GroupInstanceId != nil {
+			member.InstanceID = *m.GroupInstanceId
+		}
+		if d.ProtocolType == "consumer" {
+			if md, err := m.GetMemberMetadata(); err == nil && md != nil {
+				member.Subscribed = append([]string(nil), md.Topics...)
+				sort.Strings(member.Subscribed)
+				if md.Version >= 2 {
+					member.SubscriptionGeneration = md.GenerationID
+				}
+			}
+			if a, err := m.GetMemberAssignment(); err == nil && a != nil {
+				member.Assigned = a.Topics
+			}
+		}
+		members = append(members, member)
+	}
+	sort.Slice(members, func(i, j int) bool { return members[i].ID < members[j].ID })
+	return members
+}
+
+// generationOf derives a group's generation from its members' subscriptions:
+// every member of a classic consumer group rejoins on each rebalance and (with
+// subscription v2+, KIP-792) says which generation it held before, so the
+// current generation is one more than the highest of those. DescribeGroups
+// itself does not return the generation.
+func generationOf(members []snapshot.Member) int32 {
+	gen := snapshot.NoGeneration
+	for _, m := range members {
+		if m.SubscriptionGeneration >= 0 && m.SubscriptionGeneration+1 > gen {
+			gen = m.SubscriptionGeneration + 1
+		}
+	}
+	return gen
+}
