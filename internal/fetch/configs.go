@@ -238,22 +238,6 @@ func describeConfigs(ctx context.Context, client *kafka.Client, id int32, self, 
 	})
 }
 
-// describeConfigsVersion is the newest DescribeConfigs version the protocol
-// version supports (v1 added config sources).
-func describeConfigsVersion(v sarama.KafkaVersion) int16 {
-	switch {
-	case v.IsAtLeast(sarama.V2_8_0_0):
-		return 4
-	case v.IsAtLeast(sarama.V2_6_0_0):
-		return 3
-	case v.IsAtLeast(sarama.V2_0_0_0):
-		return 2
-	case v.IsAtLeast(sarama.V1_1_0_0):
-		return 1
-	}
-	return 0
-}
-
 // addResources copies a response's resources into out, errors included;
 // refused resources also go to denied.
 func addResources(out *snapshot.Configs, resp *sarama.DescribeConfigsResponse, denied *denials) {
