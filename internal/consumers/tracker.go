@@ -227,7 +227,7 @@ func (t *Tracker) judgeGroup(s *snapshot.Snapshot, g *snapshot.Group) Group {
 		if topic == nil {
 			continue // deleted, or left out by the topic filters
 		}
-		p := partitionOf(topic, co.Partition)
+		p := topic.Partition(co.Partition)
 		if p == nil {
 			continue
 		}
@@ -401,12 +401,4 @@ func viewOf(g *snapshot.Group) risk.GroupView {
 		v.Members = append(v.Members, m.ID)
 	}
 	return v
-}
-
-func partitionOf(t *snapshot.Topic, id int32) *snapshot.Partition {
-	i := sort.Search(len(t.Partitions), func(i int) bool { return t.Partitions[i].ID >= id })
-	if i < len(t.Partitions) && t.Partitions[i].ID == id {
-		return &t.Partitions[i]
-	}
-	return nil
 }

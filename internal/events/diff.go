@@ -7,7 +7,6 @@ package events
 
 import (
 	"slices"
-	"sort"
 
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
 )
@@ -79,7 +78,7 @@ func Diff(prev, cur *snapshot.Snapshot) []PartitionChange {
 		}
 		for pi := range t.Partitions {
 			p := &t.Partitions[pi]
-			pp := partition(pt, p.ID)
+			pp := pt.Partition(p.ID)
 			if pp == nil || StaleMetadata(pp, p) {
 				continue
 			}
@@ -144,16 +143,6 @@ func diffPartition(topic string, prev, cur *snapshot.Partition) PartitionChange 
 		c.SuspectedUnclean = outsideISR || hwFell
 	}
 	return c
-}
-
-// partition returns the partition with the given id, or nil. Partitions are
-// sorted by id.
-func partition(t *snapshot.Topic, id int32) *snapshot.Partition {
-	i := sort.Search(len(t.Partitions), func(i int) bool { return t.Partitions[i].ID >= id })
-	if i < len(t.Partitions) && t.Partitions[i].ID == id {
-		return &t.Partitions[i]
-	}
-	return nil
 }
 
 // minus returns the ids in a that are not in b, in a's order.

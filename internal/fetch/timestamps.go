@@ -62,7 +62,7 @@ func (r *RecordTimestamps) readAll(ctx context.Context, s *snapshot.Snapshot, de
 		if t == nil {
 			continue
 		}
-		if p := partitionByID(t, ref.Partition); p != nil && p.Leader != snapshot.NoLeader {
+		if p := t.Partition(ref.Partition); p != nil && p.Leader != snapshot.NoLeader {
 			byLeader[p.Leader] = append(byLeader[p.Leader], ref)
 		}
 	}
@@ -143,12 +143,4 @@ func recordTime(b *sarama.FetchResponseBlock, ref snapshot.RecordRef) snapshot.R
 		}
 	}
 	return rt
-}
-
-func partitionByID(t *snapshot.Topic, id int32) *snapshot.Partition {
-	i := sort.Search(len(t.Partitions), func(i int) bool { return t.Partitions[i].ID >= id })
-	if i < len(t.Partitions) && t.Partitions[i].ID == id {
-		return &t.Partitions[i]
-	}
-	return nil
 }

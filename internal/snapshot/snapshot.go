@@ -158,3 +158,12 @@ func (s *Snapshot) BrokerUp(id int32) bool {
 	}
 	return false
 }
+
+// Partition returns the topic's partition with the given id, or nil.
+func (t *Topic) Partition(id int32) *Partition {
+	i := sort.Search(len(t.Partitions), func(i int) bool { return t.Partitions[i].ID >= id })
+	if i < len(t.Partitions) && t.Partitions[i].ID == id {
+		return &t.Partitions[i]
+	}
+	return nil
+}
