@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -88,6 +89,14 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 		return usageError{err}
 	}
 
+	// The HTTP listeners open before anything talks to Kafka: an address
+	// that cannot be bound stops the exporter at once.
+	listeners, err := listen(f.web)
+	if err != nil {
+		return err
+	}
+	defer closeAll(listeners)
+
 	// sarama's logger and metrics registry are package globals: only main
 	// sets them.
 	sarama.Logger = logging.NewSaramaLogger(logger)
@@ -130,7 +139,7 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 	if err != nil {
 		return err
 	}
-	return listen(ctx, &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}, f, logger, slogger)
+	return serveUntilDone(ctx, &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}, listeners, f, logger, slogger)
 }
 
 // settings are the flags' values checked and compiled, before anything
@@ -262,11 +271,12 @@ func startCanary(ctx context.Context, f *flags, st *settings, reg prometheus.Reg
 	}
 }
 
-// listen serves HTTP (exporter-toolkit: TLS and basic auth from
-// --web.config.file) until ctx ends, then shuts the server down.
-func listen(ctx context.Context, server *http.Server, f *flags, logger log.Logger, slogger *slog.Logger) error {
+// serveUntilDone serves HTTP on the listeners (exporter-toolkit: TLS and
+// basic auth from --web.config.file) until ctx ends, then shuts the server
+// down.
+func serveUntilDone(ctx context.Context, server *http.Server, listeners []net.Listener, f *flags, logger log.Logger, slogger *slog.Logger) error {
 	errc := make(chan error, 1)
-	go func() { errc <- web.ListenAndServe(server, f.web, slogger) }()
+	go func() { errc <- serveHTTP(server, listeners, f.web, slogger) }()
 	select {
 	case err := <-errc:
 		if errors.Is(err, http.ErrServerClosed) {

@@ -104,21 +104,7 @@ func TestSecretNeverLogged(t *testing.T) {
 func TestServesWithoutKafka(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stderr lockedBuffer
-	done := make(chan int, 1)
-	// Port 0: the exporter listens on a free port and logs it (exporter-toolkit
-	// logs the listener's address), so no port is picked, closed and reused.
-	go func() {
-		done <- run(ctx, []string{"--kafka.server=127.0.0.1:1", "--web.listen-address=127.0.0.1:0", "--poll.interval=100ms", "--kafka.timeout=100ms"},
-			io.Discard, &stderr, noEnv)
-	}()
-	addr := waitFor(t, 10*time.Second, "the exporter to log its address", func() (string, bool) {
-		m := listeningOn.FindStringSubmatch(stderr.String())
-		if m == nil {
-			return "", false
-		}
-		return m[1], true
-	})
+	addr, stderr, done := startServing(t, ctx, "--kafka.server=127.0.0.1:1", "--poll.interval=100ms", "--kafka.timeout=100ms")
 	get := func(path string) (int, string) {
 		resp, err := http.Get(fmt.Sprintf("http://%s%s", addr, path))
 		if err != nil {
@@ -163,4 +149,22 @@ func TestServesWithoutKafka(t *testing.T) {
 	if n := strings.Count(stderr.String(), `msg="poll failed"`); n < 1 {
 		t.Errorf("want one log line per failed poll, got %d:\n%s", n, stderr.String())
 	}
+}
+
+// startServing runs the exporter with args on a free port until ctx ends: it
+// listens on port 0 and the test reads the address exporter-toolkit logs, so
+// no port is picked, closed and reused. done receives the exit status.
+func startServing(t *testing.T, ctx context.Context, args ...string) (addr string, stderr *lockedBuffer, done <-chan int) {
+	t.Helper()
+	stderr = new(lockedBuffer)
+	c := make(chan int, 1)
+	go func() { c <- run(ctx, append(args, "--web.listen-address=127.0.0.1:0"), io.Discard, stderr, noEnv) }()
+	addr = waitFor(t, 10*time.Second, "the exporter to log its address", func() (string, bool) {
+		m := listeningOn.FindStringSubmatch(stderr.String())
+		if m == nil {
+			return "", false
+		}
+		return m[1], true
+	})
+	return addr, stderr, c
 }

@@ -20,4 +20,7 @@ type PollStatus struct {
 	Polls, Failures uint64
 	// ConsecutiveFailures counts the failed polls since the last success.
 	ConsecutiveFailures uint64
+	// FailingSince is when the first of the ConsecutiveFailures started
+	// (zero while the last poll succeeded).
+	FailingSince time.Time
 }

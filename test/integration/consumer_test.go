@@ -418,19 +418,14 @@ func TestConsumerLagSecondsFromRecordTimestamps(t *testing.T) {
 // rebalance when the member leaves.
 func TestConsumerKIP848Group(t *testing.T) {
 	c := kafkatest.Require(t)
-	version := os.Getenv("KAFKA_VERSION")
-	if version == "" {
-		version = "4.3.1"
+	version, err := c.Version()
+	if err != nil {
+		t.Fatal(err)
 	}
 	if strings.HasPrefix(version, "3.") {
 		t.Skipf("KIP-848 consumer groups need Kafka 4.0 or later, the cluster runs %s", version)
 	}
-	cache := os.Getenv("KLE_CACHE_DIR")
-	if cache == "" {
-		home, _ := os.UserHomeDir()
-		cache = filepath.Join(home, ".cache", "kafka-loss-exporter")
-	}
-	libs := filepath.Join(cache, "kafka-"+version, "libs")
+	libs := c.Libs(t)
 	if _, err := os.Stat(filepath.Join(libs, "kafka-clients-"+version+".jar")); err != nil {
 		t.Fatalf("Kafka client jar for the KIP-848 consumer: %v", err)
 	}

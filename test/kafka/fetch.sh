@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # fetch.sh [VERSION] - resolve the Apache Kafka broker jars for the local test
 # cluster with Maven (test/kafka/pom.xml) into
-#   ${KLE_CACHE_DIR:-$HOME/.cache/kafka-loss-exporter}/kafka-VERSION/libs
+#   ${KLE_CACHE_DIR:-$HOME/.cache/kafka-loss-exporter}/kafka-VERSION-POMSUM/libs
 # and print that directory on stdout.
 #
 # VERSION defaults to ${KAFKA_VERSION:-4.3.1}. 4.x logs through log4j2 (Maven
 # profile log4j2), 3.x through reload4j (profile reload4j).
 #
-# Idempotent: a complete download is marked with libs/.complete-<pom checksum>, and a second
+# Idempotent: a complete download is marked with libs/.complete, and a second
 # call only prints the directory. On failure it says what failed (java missing,
 # mvn missing, Maven's error lines) on stderr and exits non-zero.
 #
@@ -42,11 +42,13 @@ src="${BASH_SOURCE[0]}"
 [[ "$src" == */* ]] || src="./$src"
 here="$(cd "${src%/*}" && pwd)"
 cache="${KLE_CACHE_DIR:-${HOME:?HOME is not set}/.cache/kafka-loss-exporter}"
-dest="$cache/kafka-$version"
+# The directory names the pom's content: a cache made from another pom (for
+# example without the kafka-tools jar) is never reused nor replaced, so
+# checkouts with different poms can share the cache.
+pomsum="$(cksum <"$here/pom.xml" | cut -d' ' -f1)"
+dest="$cache/kafka-$version-$pomsum"
 libs="$dest/libs"
-# The marker names the pom's content, so a cache made from an older pom (for
-# example without the kafka-tools jar) is resolved again.
-marker="$libs/.complete-$(cksum <"$(dirname "${BASH_SOURCE[0]}")/pom.xml" | cut -d' ' -f1)"
+marker="$libs/.complete"
 
 if [ -f "$marker" ]; then
 	echo "$libs"
@@ -93,7 +95,7 @@ n=$(find "$tmp" -maxdepth 1 -name '*.jar' | wc -l)
 [ -f "$tmp/kafka_2.13-$version.jar" ] || fail "Maven succeeded but kafka_2.13-$version.jar is not among the $n jars in $tmp (see $log)"
 
 [ -f "$tmp/kafka-tools-$version.jar" ] || fail "Maven succeeded but kafka-tools-$version.jar is not among the $n jars in $tmp (see $log)"
-touch "$tmp/$(basename "$marker")"
+touch "$tmp/.complete"
 rm -rf "$libs"
 mv "$tmp" "$libs" || fail "cannot move $tmp to $libs"
 trap - EXIT
