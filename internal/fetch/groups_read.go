@@ -62,10 +62,7 @@ func (c *ConsumerGroups) describeClassic(ctx context.Context, coordinator int32,
 		return b.DescribeGroups(req)
 	})
 	if err != nil {
-		for _, g := range byName {
-			g.Err = apiErr(kafka.APIDescribeGroups, err)
-		}
-		return nil, fmt.Errorf("DescribeGroups: %w", err)
+		return nil, failAll(byName, kafka.APIDescribeGroups, err)
 	}
 	var unknown []*snapshot.Group
 	for _, d := range resp.Groups {
@@ -111,10 +108,7 @@ func (c *ConsumerGroups) describeConsumerGroups(ctx context.Context, coordinator
 		return b.ConsumerGroupDescribe(req)
 	})
 	if err != nil {
-		for _, g := range byName {
-			g.Err = apiErr(kafka.APIConsumerGroupDescribe, err)
-		}
-		return fmt.Errorf("ConsumerGroupDescribe: %w", err)
+		return failAll(byName, kafka.APIConsumerGroupDescribe, err)
 	}
 	for i := range resp.Groups {
 		d := &resp.Groups[i]
@@ -271,4 +265,14 @@ func committedOffsets(blocks map[string]map[int32]*sarama.OffsetFetchResponseBlo
 		return out[i].Partition < out[j].Partition
 	})
 	return out
+}
+
+// failAll gives every group the error of a request that failed as a whole
+// and returns that error for the step.
+func failAll(groups map[string]*snapshot.Group, api string, err error) error {
+	err = apiErr(api, err)
+	for _, g := range groups {
+		g.Err = err
+	}
+	return err
 }

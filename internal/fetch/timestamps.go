@@ -3,7 +3,7 @@ package fetch
 import (
 	"context"
 	"fmt"
-	"sort"
+	"slices"
 
 	"github.com/IBM/sarama"
 
@@ -70,7 +70,7 @@ func (r *RecordTimestamps) readAll(ctx context.Context, s *snapshot.Snapshot, de
 	for id := range byLeader {
 		leaders = append(leaders, id)
 	}
-	sort.Slice(leaders, func(i, j int) bool { return leaders[i] < leaders[j] })
+	slices.Sort(leaders)
 	results := make([][]snapshot.RecordTime, len(leaders))
 	errs := make([]error, len(leaders))
 	parallel(len(leaders), func(i int) {
