@@ -15,7 +15,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"regexp"
 	"syscall"
 	"time"
 
@@ -60,7 +59,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 	app.Version(version.Print("kafka-loss-exporter"))
 	app.HelpFlag.Short('h')
 	f := defineFlags(app)
-	if _, err := app.Parse(args); err != nil {
+	app.Command("serve", "Run the exporter: poll the cluster, serve /metrics and the /status page (the default command).").Default()
+	auditCmd, auditF := defineAudit(app)
+	command, err := app.Parse(args)
+	if err != nil {
 		fmt.Fprintf(stderr, "kafka-loss-exporter: error: %s\n", oneLine(err))
 		return 2
 	}
@@ -68,6 +70,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 	if err != nil {
 		fmt.Fprintf(stderr, "kafka-loss-exporter: error: %s\n", oneLine(err))
 		return 2
+	}
+	if command == auditCmd.FullCommand() {
+		return audit(ctx, f, auditF, stdout, stderr, lookupEnv)
 	}
 	if err := serve(ctx, f, logger, slogger, lookupEnv); err != nil {
 		var uerr usageError
@@ -127,7 +132,11 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 	defer stop()
 	// What the principal may not see (authorization errors by resource type).
 	registry.MustRegister(collector.NewAuthorization(client.Denied))
-	go p.poll.Run(ctx)
+	// serve returns only once the poll loop has stopped, so nothing logs
+	// after run returned.
+	pollDone := make(chan struct{})
+	go func() { defer close(pollDone); p.poll.Run(ctx) }()
+	defer func() { stop(); <-pollDone }()
 	if f.canary.enable {
 		// On return ctx is cancelled (stop); wait for the canary to close
 		// its producer and consumer.
@@ -135,7 +144,7 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 		defer func() { stop(); wait() }()
 	}
 
-	handler, err := newHandler(f.metricsPath, registry, p.pollRegistry, freshCache{p.exposition, p.poll}, p.poll, logger)
+	handler, err := newHandler(f.metricsPath, registry, p.pollRegistry, freshCache{p.exposition, p.poll}, p.poll, p.status, logger)
 	if err != nil {
 		return err
 	}
@@ -145,11 +154,8 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 // settings are the flags' values checked and compiled, before anything
 // starts: every problem with them is a usage error.
 type settings struct {
-	sarama                    *sarama.Config
-	topicFilter, topicExclude *regexp.Regexp
-	riskPolicy                risk.Policy
-	groups                    fetch.GroupOptions
-	partitionSeries           collector.PartitionSeries
+	*kafkaSettings
+	partitionSeries collector.PartitionSeries
 }
 
 // readSettings validates f and reads what the flags point at (password
@@ -158,27 +164,11 @@ func readSettings(f *flags, lookupEnv func(string) (string, bool)) (*settings, e
 	if err := f.validate(); err != nil {
 		return nil, err
 	}
-	password, err := kafka.ReadSecret(f.saslPasswordFile, passwordEnv, lookupEnv)
+	ks, err := readKafkaSettings(f, lookupEnv)
 	if err != nil {
-		return nil, fmt.Errorf("--kafka.sasl.password-file: %w", err)
-	}
-	f.kafka.SASLPassword = password
-	st := &settings{}
-	if st.sarama, err = f.kafka.SaramaConfig(); err != nil {
 		return nil, err
 	}
-	if st.topicFilter, err = compileFilter("topic.filter", f.topicFilter); err != nil {
-		return nil, err
-	}
-	if st.topicExclude, err = compileFilter("topic.exclude", f.topicExclude); err != nil {
-		return nil, err
-	}
-	if st.riskPolicy, err = loadRiskPolicy(f.riskConfigFile); err != nil {
-		return nil, err
-	}
-	if st.groups, err = f.consumer.groupOptions(); err != nil {
-		return nil, err
-	}
+	st := &settings{kafkaSettings: ks}
 	if *f.web.WebConfigFile != "" {
 		if err := web.Validate(*f.web.WebConfigFile); err != nil {
 			return nil, fmt.Errorf("--web.config.file %s: %w", *f.web.WebConfigFile, err)
@@ -199,17 +189,14 @@ type pipeline struct {
 	exposition *collector.Exposition
 	// pollRegistry holds the poll-derived collectors for protobuf scrapes.
 	pollRegistry *prometheus.Registry
+	// status is the /status page, its report built once per poll.
+	status *statusPage
 }
 
 // newPipeline wires the poll loop; the poller's own counters go to reg.
 func newPipeline(f *flags, st *settings, client *kafka.Client, reg prometheus.Registerer, logger log.Logger) (*pipeline, error) {
-	groupTracker := consumers.NewTracker(consumers.Options{TablePoints: f.consumer.tablePoints, StatusWindow: f.consumer.statusWindow,
-		ReadTimestamps: f.consumer.readTimestamps})
-	steps := []fetch.Step{
-		fetch.NewOffsets(client),
-		fetch.NewConfigs(client, f.configPollInterval),
-		fetch.NewConsumerGroups(client, st.groups),
-	}
+	groupTracker := consumers.NewTracker(f.consumer.trackerOptions())
+	steps := pollSteps(client, f, st.groups)
 	if f.consumer.readTimestamps {
 		steps = append(steps, fetch.NewRecordTimestamps(client, groupTracker.Needs))
 	}
@@ -221,6 +208,10 @@ func newPipeline(f *flags, st *settings, client *kafka.Client, reg prometheus.Re
 	replicationEvents := events.NewAccumulator(log.With(logger, "component", "events"))
 	p.poll.Observe(replicationEvents.Observe)
 	p.poll.Observe(groupTracker.Observe)
+	// The status page's report, built once per poll from the same snapshot
+	// and consumer report the collectors render (after the tracker).
+	p.status = &statusPage{policy: st.riskPolicy, groups: groupTracker, current: p.poll, metricsPath: f.metricsPath}
+	p.poll.Observe(p.status.Observe)
 	collectorErrors, err := poller.NewCollectorErrors(reg, log.With(logger, "component", "poller"), snapshot.CollectorMetadata)
 	if err != nil {
 		return nil, err
@@ -238,6 +229,7 @@ func newPipeline(f *flags, st *settings, client *kafka.Client, reg prometheus.Re
 			collector.NewEvents(replicationEvents),
 			collector.NewConfig(p.poll, st.partitionSeries),
 			collector.NewConsumer(freshReports{groupTracker, p.poll}, f.consumer.granularity),
+			collector.NewProducers(p.poll),
 		}
 	}
 	if p.exposition, err = collector.NewExposition(pollCollectors()...); err != nil {

@@ -44,13 +44,19 @@ func (v *enumValue) Set(s string) error {
 
 func (v *enumValue) String() string { return *v.target }
 
+// flagDeclarer is where flags are declared: the application (flags of
+// every command) or one command.
+type flagDeclarer interface {
+	Flag(name, help string) *kingpin.FlagClause
+}
+
 // durationFlag declares a duration flag.
 func durationFlag(app *kingpin.Application, name, help, def string, target *time.Duration) {
 	app.Flag(name, help).Default(def).SetValue(&durationValue{name: name, target: target})
 }
 
 // enumFlag declares a flag limited to allowed values.
-func enumFlag(app *kingpin.Application, name, help, def string, target *string, allowed ...string) {
+func enumFlag(app flagDeclarer, name, help, def string, target *string, allowed ...string) {
 	app.Flag(name, help).Default(def).SetValue(&enumValue{name: name, allowed: allowed, target: target})
 }
 

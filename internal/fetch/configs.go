@@ -40,7 +40,11 @@ var BrokerConfigNames = []string{
 	"transaction.state.log.replication.factor",
 	"transaction.state.log.min.isr",
 	"broker.rack",
+	ConfigOffsetsRetentionMinutes,
 }
+
+// ConfigOffsetsRetentionMinutes is snapshot.ConfigOffsetsRetentionMinutes.
+const ConfigOffsetsRetentionMinutes = snapshot.ConfigOffsetsRetentionMinutes
 
 // readConfigsFunc reads the configuration of the given brokers and topics.
 type readConfigsFunc func(ctx context.Context, brokers []int32, topics []string) (*snapshot.Configs, error)

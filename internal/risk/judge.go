@@ -17,7 +17,7 @@ func Judge(s *snapshot.Snapshot, policy Policy) *Verdicts {
 	v.Brokers = Brokers(s)
 	v.Topics = make([]TopicVerdict, len(s.Topics))
 	for ti := range s.Topics {
-		v.Topics[ti] = judgeTopic(&s.Topics[ti], s.Configs, live, racks, policy.Topic(s.Topics[ti].Name))
+		v.Topics[ti] = judgeTopic(s, &s.Topics[ti], live, racks, policy.Topic(s.Topics[ti].Name))
 		v.Degraded = v.Degraded || v.Topics[ti].UnderReplicated > 0 || v.Topics[ti].Offline > 0
 	}
 	if s.Configs != nil {
@@ -29,9 +29,9 @@ func Judge(s *snapshot.Snapshot, policy Policy) *Verdicts {
 	return v
 }
 
-// judgeTopic judges one topic and its partitions.
-func judgeTopic(t *snapshot.Topic, configs *snapshot.Configs, live Live, racks Racks, th Thresholds) TopicVerdict {
-	tv := TopicVerdict{Config: EffectiveTopicConfig(t, configs), Partitions: make([]PartitionVerdict, len(t.Partitions))}
+// judgeTopic judges one topic of s and its partitions.
+func judgeTopic(s *snapshot.Snapshot, t *snapshot.Topic, live Live, racks Racks, th Thresholds) TopicVerdict {
+	tv := TopicVerdict{Config: EffectiveTopicConfig(t, s.Configs), Partitions: make([]PartitionVerdict, len(t.Partitions))}
 	minISR := 0
 	if tv.Config.Known {
 		minISR = tv.Config.MinInsyncReplicas
@@ -52,7 +52,7 @@ func judgeTopic(t *snapshot.Topic, configs *snapshot.Configs, live Live, racks R
 		worst = max(worst, stateWeight(pv, minISR))
 		tv.Partitions[pi] = pv
 	}
-	tv.Findings = TopicFindings(t, tv.Config, racks, th)
+	tv.Findings = append(TopicFindings(t, tv.Config, racks, th), ProducerFindings(t.Name, s.Producers, th)...)
 	tv.Score = scoreOf(worst, tv.Findings)
 	return tv
 }

@@ -38,7 +38,9 @@ type TopicVerdict struct {
 	// count the topic's partitions in each state (the min-ISR counts only
 	// when Config.Known).
 	UnderReplicated, Offline, UnderMinISR, AtMinISR, SingleInSync int
-	// Findings are the topic's loss risks in TopicRisks order.
+	// Findings are the topic's loss risks in TopicRisks order: its
+	// configuration and placement (TopicFindings), then its producers
+	// (ProducerFindings).
 	Findings []string
 	// Score is the topic's 0-100 loss-risk score.
 	Score int

@@ -13,6 +13,9 @@ const (
 	// CollectorConsumerGroups lists and describes consumer groups and their
 	// committed offsets.
 	CollectorConsumerGroups = "consumer_groups"
+	// CollectorProducers reads the producer side: idempotent producers and
+	// open transactions.
+	CollectorProducers = "producers"
 	// CollectorRecordTimestamps reads record timestamps for lag in seconds.
 	CollectorRecordTimestamps = "record_timestamps"
 )

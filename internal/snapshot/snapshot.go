@@ -49,6 +49,9 @@ type Snapshot struct {
 	// RecordTimes are the record timestamps read for lag in seconds
 	// (record-timestamps step, only with --lag.read-timestamps).
 	RecordTimes []RecordTime
+	// Producers is the producer side (producers step), read every
+	// --producers.poll.interval; nil when never read.
+	Producers *Producers
 }
 
 // Broker is a live broker as listed by Metadata.

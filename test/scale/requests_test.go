@@ -12,50 +12,50 @@ import (
 
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/fetch"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/kafka"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/test/fakekafka"
 )
 
 // pollRequests starts a synthetic cluster of size o, runs two polls with the
 // exporter's steps (as main wires them) and returns the requests of the
-// second, steady-state poll by API, and the DescribeConfigs requests of the
-// first (configuration is read once per --config.poll.interval, here an
-// hour, so never in the second poll).
-func pollRequests(t *testing.T, o fakekafka.Options) (steady map[string]uint64, firstConfigReads uint64) {
+// second, steady-state poll by API, configuration reads excluded (they have
+// their own interval; the producer side, read every hour here, sends nothing
+// in the second poll).
+func pollRequests(t *testing.T, o fakekafka.Options) map[string]uint64 {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	c, err := fakekafka.Start(ctx, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-
-	conf, err := kafka.Options{Servers: c.ListenAddrs()[:1], Version: "3.9.0", ClientID: "scale-test", Timeout: 10 * time.Second}.SaramaConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := kafka.NewClient(conf, c.ListenAddrs()[:1])
-	defer client.Close()
+	ctx, client := startCluster(t, o)
 	f := fetch.New(client, fetch.Options{},
 		fetch.NewOffsets(client),
 		fetch.NewConfigs(client, time.Hour),
 		fetch.NewConsumerGroups(client, fetch.GroupOptions{}),
+		fetch.NewProducers(client, time.Hour),
 	)
-	counts := func() map[string]uint64 {
-		out := map[string]uint64{}
-		for _, r := range client.Requests.Counts() {
-			out[r.API] = r.Count
-		}
-		return out
+	s, requests := secondPoll(t, ctx, client, f)
+	partitions, committed := 0, 0
+	for _, tp := range s.Topics {
+		partitions += len(tp.Partitions)
 	}
+	for _, g := range s.Groups {
+		committed += len(g.Offsets)
+	}
+	if partitions != o.Topics*o.Partitions || len(s.Groups) != o.Groups+o.LiveGroups || committed < o.Groups*o.TopicsPerGroup*o.Partitions {
+		t.Fatalf("snapshot has %d partitions, %d groups, %d committed partitions; want %d, %d, >= %d", partitions, len(s.Groups), committed,
+			o.Topics*o.Partitions, o.Groups+o.LiveGroups, o.Groups*o.TopicsPerGroup*o.Partitions)
+	}
+	delete(requests, kafka.APIDescribeConfigs)
+	return requests
+}
+
+// secondPoll runs two polls with f, failing the test when a collector
+// fails, and returns the second poll's snapshot and its requests by API.
+func secondPoll(t *testing.T, ctx context.Context, client *kafka.Client, f *fetch.Fetcher) (*snapshot.Snapshot, map[string]uint64) {
+	t.Helper()
+	var s *snapshot.Snapshot
 	var before map[string]uint64
 	for i := range 2 {
-		before = counts()
-		if i == 1 {
-			firstConfigReads = before[kafka.APIDescribeConfigs]
-		}
-		s, err := f.Fetch(ctx)
-		if err != nil {
+		before = requestCounts(client)
+		var err error
+		if s, err = f.Fetch(ctx); err != nil {
 			t.Fatalf("poll %d: %v", i, err)
 		}
 		for _, cr := range s.Collectors {
@@ -63,34 +63,50 @@ func pollRequests(t *testing.T, o fakekafka.Options) (steady map[string]uint64, 
 				t.Fatalf("poll %d: collector %s failed: %s", i, cr.Name, cr.Err)
 			}
 		}
-		if i == 1 {
-			partitions, committed := 0, 0
-			for _, tp := range s.Topics {
-				partitions += len(tp.Partitions)
-			}
-			for _, g := range s.Groups {
-				committed += len(g.Offsets)
-			}
-			if partitions != o.Topics*o.Partitions || len(s.Groups) != o.Groups+o.LiveGroups || committed < o.Groups*o.TopicsPerGroup*o.Partitions {
-				t.Fatalf("snapshot has %d partitions, %d groups, %d committed partitions; want %d, %d, >= %d", partitions, len(s.Groups), committed,
-					o.Topics*o.Partitions, o.Groups+o.LiveGroups, o.Groups*o.TopicsPerGroup*o.Partitions)
-			}
-		}
 	}
-	after := counts()
 	out := map[string]uint64{}
-	for api, n := range after {
+	for api, n := range requestCounts(client) {
 		if d := n - before[api]; d > 0 {
 			out[api] = d
 		}
 	}
-	return out, firstConfigReads
+	return s, out
+}
+
+// startCluster starts a synthetic cluster of size o and a client of it,
+// both closed when the test ends, and returns a context bounding the test.
+func startCluster(t *testing.T, o fakekafka.Options) (context.Context, *kafka.Client) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	c, err := fakekafka.Start(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	conf, err := kafka.Options{Servers: c.ListenAddrs()[:1], Version: "3.9.0", ClientID: "scale-test", Timeout: 10 * time.Second}.SaramaConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := kafka.NewClient(conf, c.ListenAddrs()[:1])
+	t.Cleanup(func() { _ = client.Close() })
+	return ctx, client
+}
+
+// requestCounts is the client's request count by API so far.
+func requestCounts(client *kafka.Client) map[string]uint64 {
+	out := map[string]uint64{}
+	for _, r := range client.Requests.Counts() {
+		out[r.API] = r.Count
+	}
+	return out
 }
 
 func format(m map[string]uint64) string {
 	var parts []string
 	for _, api := range []string{kafka.APIMetadata, kafka.APIListOffsets, kafka.APIListGroups, kafka.APIDescribeGroups,
-		kafka.APIConsumerGroupDescribe, kafka.APIOffsetFetch, kafka.APIFindCoordinator, kafka.APIFetch, kafka.APIDescribeConfigs} {
+		kafka.APIConsumerGroupDescribe, kafka.APIOffsetFetch, kafka.APIFindCoordinator, kafka.APIFetch,
+		kafka.APIDescribeProducers, kafka.APIListTransactions, kafka.APIDescribeTransactions} {
 		if m[api] > 0 {
 			parts = append(parts, fmt.Sprintf("%s=%d", api, m[api]))
 		}
@@ -106,13 +122,7 @@ func TestPollRequestsDoNotGrowWithTheCluster(t *testing.T) {
 	const brokers = 3
 	small := fakekafka.Options{Brokers: brokers, Topics: 2, Partitions: 6, Records: 2, Groups: 9, TopicsPerGroup: 1, MinInsyncReplicas: 2, LiveGroups: 1}
 	large := fakekafka.Options{Brokers: brokers, Topics: 40, Partitions: 25, Records: 2, Groups: 100, TopicsPerGroup: 2, MinInsyncReplicas: 2, LiveGroups: 1}
-	s, sConfigs := pollRequests(t, small)
-	l, lConfigs := pollRequests(t, large)
-	// One configuration read is one DescribeConfigs per live broker: each
-	// topic setting (retention included) is read once.
-	if sConfigs != brokers || lConfigs != brokers {
-		t.Errorf("first poll sent %d and %d DescribeConfigs, want %d (one per broker)", sConfigs, lConfigs, brokers)
-	}
+	s, l := pollRequests(t, small), pollRequests(t, large)
 	t.Logf("steady-state poll, %d partitions / %d groups: %s", small.Topics*small.Partitions, small.Groups, format(s))
 	t.Logf("steady-state poll, %d partitions / %d groups: %s", large.Topics*large.Partitions, large.Groups, format(l))
 	if format(s) != format(l) {
@@ -127,5 +137,8 @@ func TestPollRequestsDoNotGrowWithTheCluster(t *testing.T) {
 	}
 	if l[kafka.APIListOffsets] == 0 || l[kafka.APIOffsetFetch] == 0 || l[kafka.APIListGroups] == 0 {
 		t.Errorf("a poll step sent nothing: %s", format(l))
+	}
+	if n := l[kafka.APIDescribeProducers] + l[kafka.APIListTransactions] + l[kafka.APIDescribeTransactions]; n > 0 {
+		t.Errorf("a steady poll read the producer side before --producers.poll.interval: %s", format(l))
 	}
 }
