@@ -3,7 +3,7 @@ package collector
 import (
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/poller"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
 )
 
 const selfPrefix = "kafka_loss_exporter_"
@@ -27,7 +27,7 @@ var (
 
 // StatusSource gives the poller's status.
 type StatusSource interface {
-	Status() poller.Status
+	Status() snapshot.PollStatus
 }
 
 // Exporter renders the exporter's own health: poll outcome, per-collector

@@ -7,7 +7,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/fetch"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/risk"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
 )
 
@@ -29,7 +29,7 @@ func testSnapshot() *snapshot.Snapshot {
 				{ID: 0, Leader: 1, Replicas: []int32{1, 2, 3}, ISR: []int32{1, 2}, OfflineReplicas: []int32{3},
 					Offsets: snapshot.Offsets{Known: true, Oldest: 5, Latest: 42}},
 				{ID: 1, Leader: -1, Replicas: []int32{3}, ISR: []int32{3}, OfflineReplicas: []int32{3},
-					Offsets: snapshot.Offsets{Err: "no leader"}},
+					Offsets: snapshot.Offsets{Err: snapshot.ErrNoLeader}},
 			}},
 			{Name: "payments", Partitions: []snapshot.Partition{
 				{ID: 0, Leader: 2, Replicas: []int32{1, 2}, ISR: []int32{2, 1},
@@ -37,14 +37,14 @@ func testSnapshot() *snapshot.Snapshot {
 			}},
 		},
 		Collectors: []snapshot.CollectorResult{
-			{Name: fetch.CollectorMetadata, Success: true, Duration: 10 * time.Millisecond},
-			{Name: fetch.CollectorOffsets, Success: true, Duration: 20 * time.Millisecond},
+			{Name: snapshot.CollectorMetadata, Success: true, Duration: 10 * time.Millisecond},
+			{Name: snapshot.CollectorOffsets, Success: true, Duration: 20 * time.Millisecond},
 		},
 	}
 }
 
 func TestReplicationGolden(t *testing.T) {
-	c := NewReplication(SnapshotFunc(testSnapshot), PartitionSeriesAll)
+	c := NewReplication(judged(testSnapshot, risk.DefaultPolicy{}), PartitionSeriesAll)
 	want := `
 # HELP kafka_broker_info Information about a live broker (always 1), from the last poll.
 # TYPE kafka_broker_info gauge
@@ -145,11 +145,11 @@ func TestReplicationRendersNothingWithoutMetadata(t *testing.T) {
 	for name, s := range map[string]*snapshot.Snapshot{
 		"before the first poll": nil,
 		"metadata failed": {Collectors: []snapshot.CollectorResult{
-			{Name: fetch.CollectorMetadata, Err: "no broker answered Metadata"},
+			{Name: snapshot.CollectorMetadata, Err: "no broker answered Metadata"},
 		}},
 	} {
 		t.Run(name, func(t *testing.T) {
-			c := NewReplication(SnapshotFunc(func() *snapshot.Snapshot { return s }), PartitionSeriesAll)
+			c := NewReplication(judged(func() *snapshot.Snapshot { return s }, risk.DefaultPolicy{}), PartitionSeriesAll)
 			if n := testutil.CollectAndCount(c); n != 0 {
 				t.Fatalf("rendered %d series from a poll that did not read the cluster, want 0", n)
 			}

@@ -12,7 +12,6 @@ import (
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/kafka"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/logging"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/risk"
-	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
 )
 
 // defaultListenAddress is the exporter's default port.
@@ -137,10 +136,10 @@ func (f *flags) validate() error {
 }
 
 // nextPollInterval is the time until the next poll after a successful poll
-// that saw s: the fast interval while any partition is under-replicated or
+// judged v: the fast interval while any partition is under-replicated or
 // offline, the normal one otherwise.
-func (f *flags) nextPollInterval(s *snapshot.Snapshot) time.Duration {
-	if f.pollFastInterval > 0 && risk.Degraded(s) {
+func (f *flags) nextPollInterval(v *risk.Verdicts) time.Duration {
+	if f.pollFastInterval > 0 && v != nil && v.Degraded {
 		return min(f.pollFastInterval, f.pollInterval)
 	}
 	return f.pollInterval

@@ -53,7 +53,6 @@ func pollSteps(client *kafka.Client, f *flags, groups fetch.GroupOptions) []fetc
 		fetch.NewOffsets(client),
 		fetch.NewConfigs(client, f.configPollInterval),
 		fetch.NewConsumerGroups(client, groups),
-		fetch.NewRetention(client, f.consumer.retentionRefresh),
 	}
 	if f.producersPollInterval > 0 {
 		steps = append(steps, fetch.NewProducers(client, f.producersPollInterval))

@@ -4,7 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/fetch"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/risk"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
 )
@@ -12,8 +11,8 @@ import (
 // withRetention sets offsets.retention.minutes on the snapshot's brokers.
 func withRetention(s *snapshot.Snapshot, minutes string) *snapshot.Snapshot {
 	s.Configs = &snapshot.Configs{Brokers: map[int32]snapshot.ResourceConfig{
-		1: {Entries: map[string]snapshot.ConfigValue{fetch.ConfigOffsetsRetentionMinutes: {Value: minutes}}},
-		2: {Entries: map[string]snapshot.ConfigValue{fetch.ConfigOffsetsRetentionMinutes: {Value: minutes}}},
+		1: {Entries: map[string]snapshot.ConfigValue{snapshot.ConfigOffsetsRetentionMinutes: {Value: minutes}}},
+		2: {Entries: map[string]snapshot.ConfigValue{snapshot.ConfigOffsetsRetentionMinutes: {Value: minutes}}},
 	}}
 	return s
 }

@@ -15,7 +15,7 @@ import (
 
 // CollectorMetadata is the name of the Metadata step, which every poll runs
 // first; when it fails the poll fails and no other step runs.
-const CollectorMetadata = "metadata"
+const CollectorMetadata = snapshot.CollectorMetadata
 
 // Step is one collector of a poll. Steps run in order after Metadata; each
 // reads what Metadata and the earlier steps put in the snapshot and adds its

@@ -13,7 +13,7 @@ import (
 )
 
 // CollectorOffsets is the name of the ListOffsets step.
-const CollectorOffsets = "offsets"
+const CollectorOffsets = snapshot.CollectorOffsets
 
 // Offsets is the step that reads every partition's earliest and latest
 // offset.
@@ -35,7 +35,7 @@ func (o *Offsets) Run(ctx context.Context, s *snapshot.Snapshot) error {
 	denied := newDenials()
 	for _, t := range s.Topics {
 		for _, p := range t.Partitions {
-			denied.noteNamed(p.Offsets.Err, t.Name)
+			denied.note(p.Offsets.Err, t.Name)
 		}
 	}
 	return withDenied(err, denied.finish(o.client.Denied))
@@ -58,7 +58,7 @@ func fetchOffsets(ctx context.Context, client *kafka.Client, topics []snapshot.T
 		for pi := range t.Partitions {
 			p := &t.Partitions[pi]
 			if p.Leader == snapshot.NoLeader {
-				p.Offsets = snapshot.Offsets{Err: "no leader"}
+				p.Offsets = snapshot.Offsets{Err: snapshot.ErrNoLeader}
 				continue
 			}
 			byLeader[p.Leader] = append(byLeader[p.Leader], partitionRef{topic: t.Name, p: p})
@@ -89,7 +89,7 @@ func fetchOffsets(ctx context.Context, client *kafka.Client, topics []snapshot.T
 		}
 	}
 	if len(failed) > 0 {
-		return fmt.Errorf("ListOffsets failed on %d of %d leader brokers: %w", len(failed), len(leaders), joinErrs(failed))
+		return fmt.Errorf("ListOffsets failed on %d of %d leader brokers: %w", len(failed), len(leaders), kafka.JoinErrors(failed))
 	}
 	return nil
 }
@@ -112,8 +112,9 @@ func offsetsFromLeader(ctx context.Context, client *kafka.Client, leader int32, 
 		}
 		return nil
 	}
+	unreachable := fmt.Errorf("%w: %w", snapshot.ErrLeaderUnreachable, err)
 	for _, ref := range parts {
-		ref.p.Offsets = snapshot.Offsets{Err: "leader unreachable"}
+		ref.p.Offsets = snapshot.Offsets{Err: unreachable}
 	}
 	return err
 }
@@ -133,11 +134,11 @@ func offsetsOf(oldest, latest *sarama.OffsetResponse, topic string, partition in
 	o, l := oldest.GetBlock(topic, partition), latest.GetBlock(topic, partition)
 	switch {
 	case o == nil || l == nil:
-		return snapshot.Offsets{Err: "missing from ListOffsets response"}
+		return snapshot.Offsets{Err: snapshot.ErrMissingFromResponse}
 	case o.Err != sarama.ErrNoError:
-		return snapshot.Offsets{Err: kafka.ErrorName(o.Err)}
+		return snapshot.Offsets{Err: o.Err}
 	case l.Err != sarama.ErrNoError:
-		return snapshot.Offsets{Err: kafka.ErrorName(l.Err)}
+		return snapshot.Offsets{Err: l.Err}
 	}
 	return snapshot.Offsets{Known: true, Oldest: blockOffset(o), Latest: blockOffset(l)}
 }

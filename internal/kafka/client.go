@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -322,27 +321,4 @@ func (c *Client) demoteSeed(addr string) {
 			return
 		}
 	}
-}
-
-// joinedError is several errors on one line, for one clear log line per poll.
-type joinedError []error
-
-func (e joinedError) Error() string {
-	parts := make([]string, len(e))
-	for i, err := range e {
-		parts[i] = err.Error()
-	}
-	return strings.Join(parts, "; ")
-}
-
-func (e joinedError) Unwrap() []error { return e }
-
-func joinErrors(errs []error) error {
-	switch len(errs) {
-	case 0:
-		return nil
-	case 1:
-		return errs[0]
-	}
-	return joinedError(errs)
 }

@@ -187,5 +187,5 @@ func (c *Client) Metadata(ctx context.Context) (*sarama.MetadataResponse, error)
 			}
 		}
 	}
-	return nil, fmt.Errorf("no broker answered Metadata: %w", joinErrors(errs))
+	return nil, fmt.Errorf("no broker answered Metadata: %w", JoinErrors(errs))
 }

@@ -196,7 +196,7 @@ func (b builder) topics(s *snapshot.Snapshot, policy risk.Policy) {
 // risk.PartitionStateWeight; under and at min ISR only for a partition that
 // lost replicas, as the alerts do), and reports whether it had one.
 func (b builder) partition(s *snapshot.Snapshot, topic string, p *snapshot.Partition, live risk.Live, minISR int) bool {
-	h := risk.Partition(p, live)
+	h := risk.PartitionHealthOf(p, live)
 	var st risk.MinISRState
 	if minISR > 0 {
 		st = risk.PartitionMinISR(p, minISR)

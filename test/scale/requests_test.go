@@ -28,7 +28,6 @@ func pollRequests(t *testing.T, o fakekafka.Options) map[string]uint64 {
 		fetch.NewOffsets(client),
 		fetch.NewConfigs(client, time.Hour),
 		fetch.NewConsumerGroups(client, fetch.GroupOptions{}),
-		fetch.NewRetention(client, time.Hour),
 		fetch.NewProducers(client, time.Hour),
 	)
 	s, requests := secondPoll(t, ctx, client, f)
