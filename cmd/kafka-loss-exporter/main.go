@@ -18,7 +18,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/IBM/sarama"
 	"github.com/alecthomas/kingpin/v2"
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
@@ -27,7 +26,6 @@ import (
 	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
 	"github.com/prometheus/common/version"
 	"github.com/prometheus/exporter-toolkit/web"
-	"github.com/rcrowley/go-metrics"
 
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/collector"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/canary"
@@ -102,10 +100,7 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 	}
 	defer closeAll(listeners)
 
-	// sarama's logger and metrics registry are package globals: only main
-	// sets them.
-	sarama.Logger = logging.NewSaramaLogger(logger)
-	metrics.UseNilMetrics = true
+	useSaramaLogger(logging.NewSaramaLogger(logger))
 
 	level.Info(logger).Log("msg", "starting kafka-loss-exporter", "version", version.Info(), "servers", fmt.Sprint(f.kafka.Servers),
 		"kafka_version", f.kafka.Version, "sasl", f.kafka.SASLMechanism, "tls", f.kafka.TLSEnabled, "poll_interval", f.pollInterval, "poll_fast_interval", f.pollFastInterval)
