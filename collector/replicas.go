@@ -3,8 +3,8 @@ package collector
 import (
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/fetch"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/risk"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
 )
 
 var (
@@ -29,14 +29,14 @@ var (
 // Replicas renders what the replicas' log ends, the eligible leader
 // replicas and the ongoing reassignments say.
 type Replicas struct {
-	source SnapshotSource
+	source VerdictsSource
 	series PartitionSeries
 }
 
 // NewReplicas returns the replicas collector; series chooses which
 // partitions get per-partition series (at-risk: those not healthy, with a
 // lag above 0, or being reassigned).
-func NewReplicas(source SnapshotSource, series PartitionSeries) *Replicas {
+func NewReplicas(source VerdictsSource, series PartitionSeries) *Replicas {
 	return &Replicas{source: source, series: series}
 }
 
@@ -49,41 +49,32 @@ func (c *Replicas) families() []*family { return replicasFamilies }
 func (c *Replicas) Describe(ch chan<- *prometheus.Desc) { describe(ch, replicasFamilies) }
 
 // Collect implements prometheus.Collector.
-func (c *Replicas) Collect(ch chan<- prometheus.Metric) { c.render(channelWriter(ch)) }
+func (c *Replicas) Collect(ch chan<- prometheus.Metric) {
+	c.render(channelWriter(ch), c.source.Verdicts())
+}
 
 // render emits the samples; nothing when the last poll could not read the
 // cluster metadata.
-func (c *Replicas) render(w sampleWriter) {
-	s := c.source.Snapshot()
-	if !s.Succeeded(fetch.CollectorMetadata) {
+func (c *Replicas) render(w sampleWriter, v *risk.Verdicts) {
+	if v == nil || !v.Snapshot.Succeeded(snapshot.CollectorMetadata) {
 		return
 	}
-	for _, b := range risk.BrokerReplicaLag(s) {
+	s := v.Snapshot
+	for _, b := range v.BrokerLag {
 		w.sample(brokerReplicaLagFamily, float64(b.Lag), id(b.ID))
 	}
-	live := risk.LiveBrokers(s)
 	for ti := range s.Topics {
-		t := &s.Topics[ti]
-		var uncommitted int64
-		known, reassigning := false, 0
+		t, tv := &s.Topics[ti], &v.Topics[ti]
 		for pi := range t.Partitions {
-			p := &t.Partitions[pi]
-			l := risk.PartitionLogEnds(p)
-			if l.Known {
-				uncommitted += l.Uncommitted
-				known = true
+			p, pv := &t.Partitions[pi], &tv.Partitions[pi]
+			part := id(p.ID)
+			if p.ELR.Known {
+				w.sample(eligibleLeadersFamily, float64(len(p.ELR.Eligible)), t.Name, part)
 			}
-			if p.Reassignment != nil {
-				reassigning++
-			}
-			if c.series == PartitionSeriesAtRisk && risk.Healthy(p, risk.Partition(p, live)) && !l.Lagging() && p.Reassignment == nil {
-				if p.ELR.Known {
-					w.sample(eligibleLeadersFamily, float64(len(p.ELR.Eligible)), t.Name, id(p.ID))
-				}
+			if c.series == PartitionSeriesAtRisk && pv.Healthy && !pv.LogEnds.Lagging() && p.Reassignment == nil {
 				continue
 			}
-			part := id(p.ID)
-			if l.Known {
+			if l := pv.LogEnds; l.Known {
 				w.sample(logEndOffsetFamily, float64(l.LeaderLogEnd), t.Name, part)
 				w.sample(uncommittedFamily, float64(l.Uncommitted), t.Name, part)
 			}
@@ -92,18 +83,15 @@ func (c *Replicas) render(w sampleWriter) {
 					w.sample(replicaLagFamily, float64(lag), t.Name, part, id(r.Broker))
 				}
 			}
-			if p.ELR.Known {
-				w.sample(eligibleLeadersFamily, float64(len(p.ELR.Eligible)), t.Name, part)
-			}
 			if p.Reassignment != nil {
 				w.sample(reassigningFamily, 1, t.Name, part)
 			}
 		}
-		if known {
-			w.sample(topicUncommittedFamily, float64(uncommitted), t.Name)
+		if tv.UncommittedKnown {
+			w.sample(topicUncommittedFamily, float64(tv.Uncommitted), t.Name)
 		}
 		if s.ReassignmentsKnown {
-			w.sample(topicReassigningFamily, float64(reassigning), t.Name)
+			w.sample(topicReassigningFamily, float64(tv.Reassigning), t.Name)
 		}
 	}
 }

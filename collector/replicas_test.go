@@ -49,7 +49,7 @@ func replicasSnapshot() *snapshot.Snapshot {
 			}},
 		},
 		Collectors: []snapshot.CollectorResult{
-			{Name: fetch.CollectorMetadata, Success: true},
+			{Name: snapshot.CollectorMetadata, Success: true},
 			{Name: fetch.CollectorOffsets, Success: true},
 		},
 	}
@@ -103,7 +103,7 @@ kafka_topic_partition_uncommitted_messages{partition="2",topic="orders"} 0
 		{"at-risk", PartitionSeriesAtRisk, atRisk.String()},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := NewReplicas(SnapshotFunc(replicasSnapshot), tc.series)
+			c := NewReplicas(judged(replicasSnapshot, testPolicy{}), tc.series)
 			if err := testutil.CollectAndCompare(c, strings.NewReader(tc.want)); err != nil {
 				t.Error(err)
 			}
@@ -125,7 +125,7 @@ kafka_topic_uncommitted_messages{topic="payments"} 0
 func TestReplicasNothingWithoutMetadata(t *testing.T) {
 	s := replicasSnapshot()
 	s.Collectors[0].Success = false
-	c := NewReplicas(SnapshotFunc(func() *snapshot.Snapshot { return s }), PartitionSeriesAll)
+	c := NewReplicas(judged(func() *snapshot.Snapshot { return s }, testPolicy{}), PartitionSeriesAll)
 	if n := testutil.CollectAndCount(c); n != 0 {
 		t.Errorf("%d samples rendered after a failed Metadata", n)
 	}

@@ -22,5 +22,6 @@ trap cleanup EXIT
 # test/security (its own secured cluster) first, so that it runs next to
 # test/integration rather than after the packages queued on the shared
 # cluster's lock.
+# test/scale needs no Kafka: it runs with the unit tests (make unit).
 # shellcheck disable=SC2046 # one argument per package
-go test -race -count=1 -timeout 25m ${GOTESTFLAGS:-} ./test/security/ $(go list ./test/... | grep -v '/test/security$')
+go test -race -count=1 -timeout 25m ${GOTESTFLAGS:-} ./test/security/ $(go list ./test/... | grep -v -e '/test/security$' -e '/test/scale$')

@@ -77,7 +77,7 @@ func audit(ctx context.Context, f *flags, a *auditFlags, stdout, stderr io.Write
 		return fail(auditUnusable, "%s", oneLine(err))
 	}
 
-	client := kafka.NewClient(st.sarama, f.kafka.Servers)
+	client := kafka.NewClient(st.sarama, f.kafka.Servers, nil) // no metrics served
 	defer client.Close()
 	tracker := consumers.NewTracker(f.consumer.trackerOptions())
 	fetcher := fetch.New(client, fetch.Options{TopicFilter: st.topicFilter, TopicExclude: st.topicExclude}, pollSteps(client, f, st.groups)...)

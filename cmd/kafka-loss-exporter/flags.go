@@ -12,20 +12,15 @@ import (
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/kafka"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/logging"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/risk"
-	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
 )
 
 // defaultListenAddress is the exporter's default port.
 const defaultListenAddress = ":9785"
 
-// passwordEnv is the environment variable read for the SASL password when no
-// password file is given.
-const passwordEnv = "KAFKA_LOSS_EXPORTER_SASL_PASSWORD"
-
 // flags holds every command-line setting.
 type flags struct {
-	kafka            kafka.Options
-	saslPasswordFile string
+	kafka kafka.Options
+	sasl  *saslFlags
 
 	web         *web.FlagConfig
 	metricsPath string
@@ -61,12 +56,7 @@ func defineFlags(app *kingpin.Application) *flags {
 		Default("kafka-loss-exporter").StringVar(&f.kafka.ClientID)
 	durationFlag(app, "kafka.timeout", "Dial, read and write timeout of one Kafka request.", "10s", &f.kafka.Timeout)
 
-	app.Flag("kafka.sasl.mechanism", "SASL mechanism: plain, scram-sha-256 or scram-sha-512 (empty: no SASL).").
-		Default("").StringVar(&f.kafka.SASLMechanism)
-	app.Flag("kafka.sasl.username", "SASL user name.").
-		Default("").StringVar(&f.kafka.SASLUsername)
-	app.Flag("kafka.sasl.password-file", "File holding the SASL password. Without it the password is read from $"+passwordEnv+".").
-		Default("").StringVar(&f.saslPasswordFile)
+	f.sasl = defineSASLFlags(app, &f.kafka)
 
 	app.Flag("kafka.tls.enabled", "Connect to Kafka with TLS.").
 		Default("false").BoolVar(&f.kafka.TLSEnabled)
@@ -146,10 +136,10 @@ func (f *flags) validate() error {
 }
 
 // nextPollInterval is the time until the next poll after a successful poll
-// that saw s: the fast interval while any partition is under-replicated or
+// judged v: the fast interval while any partition is under-replicated or
 // offline, the normal one otherwise.
-func (f *flags) nextPollInterval(s *snapshot.Snapshot) time.Duration {
-	if f.pollFastInterval > 0 && risk.Degraded(s) {
+func (f *flags) nextPollInterval(v *risk.Verdicts) time.Duration {
+	if f.pollFastInterval > 0 && v != nil && v.Degraded {
 		return min(f.pollFastInterval, f.pollInterval)
 	}
 	return f.pollInterval

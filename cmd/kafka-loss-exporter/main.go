@@ -11,13 +11,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
 	"time"
 
-	"github.com/IBM/sarama"
 	"github.com/alecthomas/kingpin/v2"
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
@@ -26,7 +26,6 @@ import (
 	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
 	"github.com/prometheus/common/version"
 	"github.com/prometheus/exporter-toolkit/web"
-	"github.com/rcrowley/go-metrics"
 
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/collector"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/canary"
@@ -88,18 +87,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 // serve validates the settings, starts the poller and serves HTTP until ctx
 // ends or a signal arrives.
 func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logger, lookupEnv func(string) (string, bool)) error {
-	if err := f.validate(); err != nil {
-		return usageError{err}
-	}
-	st, err := readKafkaSettings(f, lookupEnv)
+	st, err := readSettings(f, lookupEnv)
 	if err != nil {
 		return usageError{err}
-	}
-	saramaConf, riskPolicy := st.sarama, st.riskPolicy
-	if *f.web.WebConfigFile != "" {
-		if err := web.Validate(*f.web.WebConfigFile); err != nil {
-			return usageError{fmt.Errorf("--web.config.file %s: %w", *f.web.WebConfigFile, err)}
-		}
 	}
 
 	// The HTTP listeners open before anything talks to Kafka: an address
@@ -110,115 +100,168 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 	}
 	defer closeAll(listeners)
 
-	// sarama's logger and metrics registry are package globals: only main
-	// sets them.
-	sarama.Logger = logging.NewSaramaLogger(logger)
-	metrics.UseNilMetrics = true
+	useSaramaLogger(logging.NewSaramaLogger(logger))
 
 	level.Info(logger).Log("msg", "starting kafka-loss-exporter", "version", version.Info(), "servers", fmt.Sprint(f.kafka.Servers),
 		"kafka_version", f.kafka.Version, "sasl", f.kafka.SASLMechanism, "tls", f.kafka.TLSEnabled, "poll_interval", f.pollInterval, "poll_fast_interval", f.pollFastInterval)
 	warnInsecure(logger, f.kafka, *f.web.WebConfigFile)
+	f.consumer.warnDeprecated(logger)
 
-	client := kafka.NewClient(saramaConf, f.kafka.Servers)
+	// The exporter's own metrics, gathered on every scrape; the Kafka
+	// client registers its request, connection and authorization counters.
+	registry := prometheus.NewRegistry()
+	client := kafka.NewClient(st.sarama, f.kafka.Servers, registry)
 	defer client.Close()
+	p, err := newPipeline(f, st, client, registry, logger)
+	if err != nil {
+		return err
+	}
+	registry.MustRegister(
+		versioncollector.NewCollector(exporterName),
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collector.NewExporter(p.poll, p.poll, p.fetcher.Collectors()),
+		collector.NewExpositionStats(p.exposition),
+	)
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	// serve returns only once the poll loop has stopped, so nothing logs
+	// after run returned.
+	pollDone := make(chan struct{})
+	go func() { defer close(pollDone); p.poll.Run(ctx) }()
+	defer func() { stop(); <-pollDone }()
+	if f.canary.enable {
+		// On return ctx is cancelled (stop); wait for the canary to close
+		// its producer and consumer.
+		wait := startCanary(ctx, f, st, registry, logger)
+		defer func() { stop(); wait() }()
+	}
+
+	handler, err := newHandler(f.metricsPath, registry, p.pollRegistry, freshCache{p.exposition, p.poll}, p.poll, p.status, logger)
+	if err != nil {
+		return err
+	}
+	return serveUntilDone(ctx, &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}, listeners, f, logger, slogger)
+}
+
+// settings are the flags' values checked and compiled, before anything
+// starts: every problem with them is a usage error.
+type settings struct {
+	*kafkaSettings
+	partitionSeries collector.PartitionSeries
+}
+
+// readSettings validates f and reads what the flags point at (password
+// file, policy file, web configuration).
+func readSettings(f *flags, lookupEnv func(string) (string, bool)) (*settings, error) {
+	if err := f.validate(); err != nil {
+		return nil, err
+	}
+	ks, err := readKafkaSettings(f, lookupEnv)
+	if err != nil {
+		return nil, err
+	}
+	st := &settings{kafkaSettings: ks}
+	if *f.web.WebConfigFile != "" {
+		if err := web.Validate(*f.web.WebConfigFile); err != nil {
+			return nil, fmt.Errorf("--web.config.file %s: %w", *f.web.WebConfigFile, err)
+		}
+	}
+	if st.partitionSeries, err = collector.ParsePartitionSeries(f.partitionSeries); err != nil {
+		return nil, fmt.Errorf("--partition.series: %w", err)
+	}
+	return st, nil
+}
+
+// pipeline is fetch -> snapshot -> judge -> render: the poller with its
+// fetch steps, its judge and observers, and the collectors that render
+// what it publishes.
+type pipeline struct {
+	fetcher    *fetch.Fetcher
+	poll       *poller.Poller
+	exposition *collector.Exposition
+	// pollRegistry holds the poll-derived collectors for protobuf scrapes.
+	pollRegistry *prometheus.Registry
+	// status is the /status page, its report built once per poll.
+	status *statusPage
+}
+
+// newPipeline wires the poll loop; the poller's own counters go to reg.
+func newPipeline(f *flags, st *settings, client *kafka.Client, reg prometheus.Registerer, logger log.Logger) (*pipeline, error) {
 	groupTracker := consumers.NewTracker(f.consumer.trackerOptions())
 	steps := pollSteps(client, f, st.groups)
 	if f.consumer.readTimestamps {
 		steps = append(steps, fetch.NewRecordTimestamps(client, groupTracker.Needs))
 	}
-	fetcher := fetch.New(client, fetch.Options{TopicFilter: st.topicFilter, TopicExclude: st.topicExclude}, steps...)
-	poll := poller.New(fetcher.Fetch, poller.Options{Interval: f.pollInterval, Timeout: f.pollTimeout, NextInterval: f.nextPollInterval,
+	p := &pipeline{fetcher: fetch.New(client, fetch.Options{TopicFilter: st.topicFilter, TopicExclude: st.topicExclude}, steps...)}
+	p.poll = poller.New(p.fetcher.Fetch, poller.Options{Interval: f.pollInterval, Timeout: f.pollTimeout, NextInterval: f.nextPollInterval,
+		Judge:       func(s *snapshot.Snapshot) *risk.Verdicts { return risk.Judge(s, st.riskPolicy) },
 		ErrorReason: kafka.Reason},
 		log.With(logger, "component", "poller"))
 	replicationEvents := events.NewAccumulator(log.With(logger, "component", "events"))
-	poll.Observe(replicationEvents.Observe)
-	poll.Observe(groupTracker.Observe)
+	p.poll.Observe(replicationEvents.Observe)
+	p.poll.Observe(groupTracker.Observe)
 	// The status page's report, built once per poll from the same snapshot
 	// and consumer report the collectors render (after the tracker).
-	status := &statusPage{policy: riskPolicy, groups: groupTracker, current: poll, metricsPath: f.metricsPath}
-	poll.Observe(status.Observe)
-	collectorErrors := poller.NewCollectorErrors(log.With(logger, "component", "poller"), fetch.CollectorMetadata)
-	poll.Observe(collectorErrors.Observe)
-
-	partitionSeries, err := collector.ParsePartitionSeries(f.partitionSeries)
+	p.status = &statusPage{policy: st.riskPolicy, groups: groupTracker, current: p.poll, metricsPath: f.metricsPath}
+	p.poll.Observe(p.status.Observe)
+	collectorErrors, err := poller.NewCollectorErrors(reg, log.With(logger, "component", "poller"), snapshot.CollectorMetadata)
 	if err != nil {
-		return usageError{fmt.Errorf("--partition.series: %w", err)}
+		return nil, err
 	}
+	p.poll.Observe(collectorErrors.Observe)
+
 	// The poll-derived collectors, twice: rendered once per poll into the
-	// exposition cache from the snapshot being published (an observer, so
+	// exposition cache from the verdicts being published (a renderer, so
 	// the poll's duration includes rendering), and registered the standard
-	// way over the published snapshot for protobuf clients.
-	pollCollectors := func(source collector.SnapshotSource) []prometheus.Collector {
+	// way over the published verdicts for protobuf clients. Neither judges:
+	// the poller judged the snapshot once.
+	pollCollectors := func() []prometheus.Collector {
 		return []prometheus.Collector{
-			collector.NewReplication(source, partitionSeries),
-			collector.NewReplicas(source, partitionSeries),
+			collector.NewReplication(p.poll, st.partitionSeries),
+			collector.NewReplicas(p.poll, st.partitionSeries),
 			collector.NewEvents(replicationEvents),
-			collector.NewConfig(source, riskPolicy, partitionSeries),
-			collector.NewConsumer(freshReports{groupTracker, source}, f.consumer.granularity),
-			collector.NewProducers(source),
+			collector.NewConfig(p.poll, st.partitionSeries),
+			collector.NewConsumer(freshReports{groupTracker, p.poll}, f.consumer.granularity),
+			collector.NewProducers(p.poll),
 		}
 	}
-	var rendering *snapshot.Snapshot // only used on the poll goroutine
-	exposition, err := collector.NewExposition(pollCollectors(collector.SnapshotFunc(func() *snapshot.Snapshot { return rendering }))...)
-	if err != nil {
-		return err
+	if p.exposition, err = collector.NewExposition(pollCollectors()...); err != nil {
+		return nil, err
 	}
-	poll.Observe(func(s *snapshot.Snapshot, _ error) {
-		rendering = s
-		exposition.Render()
-		rendering = nil
-	})
+	p.poll.Render(func(v *risk.Verdicts) { p.exposition.Render(v) })
+	p.pollRegistry = prometheus.NewRegistry()
+	p.pollRegistry.MustRegister(pollCollectors()...)
+	return p, nil
+}
 
-	// The exporter's own metrics, gathered on every scrape.
-	registry := prometheus.NewRegistry()
-	registry.MustRegister(
-		versioncollector.NewCollector(exporterName),
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		collector.NewExporter(poll, poll, client.Requests, fetcher.Collectors()),
-		collector.NewExpositionStats(exposition),
-		collector.NewCollectorErrors(collectorErrors),
-	)
-	pollRegistry := prometheus.NewRegistry()
-	pollRegistry.MustRegister(pollCollectors(poll)...)
-
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	// What the principal may not see (authorization errors by resource type).
-	registry.MustRegister(collector.NewAuthorization(client.Denied))
-	// serve returns only once the poll loop has stopped, so nothing logs
-	// after run returned.
-	pollDone := make(chan struct{})
-	go func() { defer close(pollDone); poll.Run(ctx) }()
-	defer func() { stop(); <-pollDone }()
-	if f.canary.enable {
-		f.canary.warnUnsafe(logger)
-		c := canary.New(canary.Options{
-			TopicOptions: f.canary.topicOptions(),
-			Interval:     f.canary.interval,
-			LossTimeout:  f.canary.lossTimeout,
-			Servers:      f.kafka.Servers,
-			Sarama:       saramaConf,
-		}, canary.NewMetrics(registry), log.With(logger, "component", "canary"))
-		canaryDone := make(chan struct{})
-		go func() { defer close(canaryDone); c.Run(ctx) }()
-		// On return ctx is cancelled (stop above); wait for the canary to
-		// close its producer and consumer.
-		defer func() {
-			stop()
-			select {
-			case <-canaryDone:
-			case <-time.After(8 * time.Second):
-				level.Warn(logger).Log("msg", "the canary did not stop within 8s")
-			}
-		}()
+// startCanary starts the durability canary until ctx ends; the returned
+// function waits (a bounded time) for it to stop.
+func startCanary(ctx context.Context, f *flags, st *settings, reg prometheus.Registerer, logger log.Logger) (wait func()) {
+	f.canary.warnUnsafe(logger)
+	c := canary.New(canary.Options{
+		TopicOptions: f.canary.topicOptions(),
+		Interval:     f.canary.interval,
+		LossTimeout:  f.canary.lossTimeout,
+		Servers:      f.kafka.Servers,
+		Sarama:       st.sarama,
+	}, canary.NewMetrics(reg), log.With(logger, "component", "canary"))
+	done := make(chan struct{})
+	go func() { defer close(done); c.Run(ctx) }()
+	return func() {
+		select {
+		case <-done:
+		case <-time.After(8 * time.Second):
+			level.Warn(logger).Log("msg", "the canary did not stop within 8s")
+		}
 	}
+}
 
-	handler, err := newHandler(f.metricsPath, registry, pollRegistry, freshCache{exposition, poll}, poll, status, logger)
-	if err != nil {
-		return err
-	}
-	server := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+// serveUntilDone serves HTTP on the listeners (exporter-toolkit: TLS and
+// basic auth from --web.config.file) until ctx ends, then shuts the server
+// down.
+func serveUntilDone(ctx context.Context, server *http.Server, listeners []net.Listener, f *flags, logger log.Logger, slogger *slog.Logger) error {
 	errc := make(chan error, 1)
 	go func() { errc <- serveHTTP(server, listeners, f.web, slogger) }()
 	select {

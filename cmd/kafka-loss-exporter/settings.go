@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"regexp"
 
 	"github.com/IBM/sarama"
@@ -25,14 +24,13 @@ type kafkaSettings struct {
 // compiles the filters and loads the policy file; every error names its
 // flag and is a usage error.
 func readKafkaSettings(f *flags, lookupEnv func(string) (string, bool)) (*kafkaSettings, error) {
-	password, err := kafka.ReadSecret(f.saslPasswordFile, passwordEnv, lookupEnv)
-	if err != nil {
-		return nil, fmt.Errorf("--kafka.sasl.password-file: %w", err)
-	}
-	f.kafka.SASLPassword = password
-	st := &kafkaSettings{}
-	if st.sarama, err = f.kafka.SaramaConfig(); err != nil {
+	if err := f.sasl.apply(&f.kafka, lookupEnv); err != nil {
 		return nil, err
+	}
+	st := &kafkaSettings{}
+	var err error
+	if st.sarama, err = f.kafka.SaramaConfig(); err != nil {
+		return nil, flagError(err)
 	}
 	if st.topicFilter, err = compileFilter("topic.filter", f.topicFilter); err != nil {
 		return nil, err
@@ -57,7 +55,6 @@ func pollSteps(client *kafka.Client, f *flags, groups fetch.GroupOptions) []fetc
 		fetch.NewElections(client),
 		fetch.NewReassignments(client),
 		fetch.NewConsumerGroups(client, groups),
-		fetch.NewRetention(client, f.consumer.retentionRefresh),
 	}
 	if f.producersPollInterval > 0 {
 		steps = append(steps, fetch.NewProducers(client, f.producersPollInterval))

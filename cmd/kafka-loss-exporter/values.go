@@ -60,9 +60,10 @@ func enumFlag(app flagDeclarer, name, help, def string, target *string, allowed 
 	app.Flag(name, help).Default(def).SetValue(&enumValue{name: name, allowed: allowed, target: target})
 }
 
-// oneLine folds a multi-line error message into one line.
+// oneLine folds a multi-line error message into one line, settings named
+// by their flags.
 func oneLine(err error) string {
-	lines := strings.Split(err.Error(), "\n")
+	lines := strings.Split(withFlagNames(err), "\n")
 	for i := range lines {
 		lines[i] = strings.TrimSpace(lines[i])
 	}

@@ -6,7 +6,7 @@
 package events
 
 import (
-	"sort"
+	"slices"
 
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/risk"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
@@ -82,7 +82,7 @@ func Diff(prev, cur *snapshot.Snapshot) []PartitionChange {
 		}
 		for pi := range t.Partitions {
 			p := &t.Partitions[pi]
-			pp := partition(pt, p.ID)
+			pp := pt.Partition(p.ID)
 			if pp == nil || StaleMetadata(pp, p) {
 				continue
 			}
@@ -169,13 +169,14 @@ func truncated(prev, cur *snapshot.Partition, leaderChanged bool) (lost, before,
 // ISR decides. Nor is an election suspected whose new leader's log, where
 // its epoch began, reaches the high watermark of the last poll: it held
 // every message committed then (a restarted replica that caught up, joined
-// the ISR and was elected between two polls). A replica newly assigned (reassignment) can join the ISR and
-// lead between two polls, so only the high watermark can tell for it: a
-// high watermark that fell is suspected whoever leads.
+// the ISR and was elected between two polls). A replica newly assigned
+// (reassignment) can join the ISR and lead between two polls, so only the
+// high watermark can tell for it: a high watermark that fell is suspected
+// whoever leads.
 func suspectedUnclean(prev, cur *snapshot.Partition) bool {
-	outsideISR := snapshot.Contains(prev.Replicas, cur.Leader) && !snapshot.Contains(prev.ISR, cur.Leader)
-	eligible := prev.ELR.Known && (snapshot.Contains(prev.ELR.Eligible, cur.Leader) ||
-		(len(prev.ISR) == 0 && len(prev.ELR.Eligible) == 0 && snapshot.Contains(prev.ELR.LastKnown, cur.Leader)))
+	outsideISR := slices.Contains(prev.Replicas, cur.Leader) && !slices.Contains(prev.ISR, cur.Leader)
+	eligible := prev.ELR.Known && (slices.Contains(prev.ELR.Eligible, cur.Leader) ||
+		(len(prev.ISR) == 0 && len(prev.ELR.Eligible) == 0 && slices.Contains(prev.ELR.LastKnown, cur.Leader)))
 	// The new leader's log at its election held every message committed
 	// at the last poll: it caught up (and joined the ISR) between two
 	// polls, or came back with its whole log.
@@ -184,21 +185,11 @@ func suspectedUnclean(prev, cur *snapshot.Partition) bool {
 	return (outsideISR && !eligible && !heldCommitted) || hwFell
 }
 
-// partition returns the partition with the given id, or nil. Partitions are
-// sorted by id.
-func partition(t *snapshot.Topic, id int32) *snapshot.Partition {
-	i := sort.Search(len(t.Partitions), func(i int) bool { return t.Partitions[i].ID >= id })
-	if i < len(t.Partitions) && t.Partitions[i].ID == id {
-		return &t.Partitions[i]
-	}
-	return nil
-}
-
 // minus returns the ids in a that are not in b, in a's order.
 func minus(a, b []int32) []int32 {
 	var out []int32
 	for _, id := range a {
-		if !snapshot.Contains(b, id) {
+		if !slices.Contains(b, id) {
 			out = append(out, id)
 		}
 	}

@@ -91,7 +91,7 @@ func (e *Elections) Run(ctx context.Context, s *snapshot.Snapshot) error {
 		}
 		errs[i] = epochStarts(ctx, e.client, leaders[i], newLeader[leaders[i]])
 	})
-	return joinErrs(nonNil(append(errs, elrErr)...))
+	return kafka.JoinErrors(nonNil(append(errs, elrErr)...))
 }
 
 // remember keeps every partition's leadership for the next poll.

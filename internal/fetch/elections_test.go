@@ -35,7 +35,7 @@ func electionsCluster(t *testing.T) (*kfake.Cluster, *kafka.Client, *Fetcher) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	client := kafka.NewClient(conf, fake.ListenAddrs()[:1])
+	client := kafka.NewClient(conf, fake.ListenAddrs()[:1], nil)
 	t.Cleanup(func() { client.Close() })
 	return fake, client, New(client, Options{}, NewOffsets(client), NewConfigs(client, time.Hour), NewElections(client), NewReassignments(client))
 }

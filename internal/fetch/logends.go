@@ -81,7 +81,7 @@ func fetchLogEnds(ctx context.Context, client *kafka.Client, brokers []snapshot.
 		}
 	}
 	if len(failed) > 0 {
-		return fmt.Errorf("replica log ends (ListOffsets) failed on %d of %d brokers: %w", len(failed), len(ids), joinErrs(failed))
+		return fmt.Errorf("replica log ends (ListOffsets) failed on %d of %d brokers: %w", len(failed), len(ids), kafka.JoinErrors(failed))
 	}
 	return nil
 }

@@ -25,7 +25,7 @@ func kfakeClient(t *testing.T, opts ...kfake.Opt) (*Client, *sarama.MetadataResp
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := NewClient(conf, fake.ListenAddrs())
+	c := NewClient(conf, fake.ListenAddrs(), nil)
 	t.Cleanup(func() { c.Close() })
 	md, err := c.Metadata(context.Background())
 	if err != nil {

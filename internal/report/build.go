@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/consumers"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/fetch"
@@ -19,6 +20,15 @@ import (
 const (
 	headroomAlertSeconds = 3600
 	headroomLagShare     = 3
+)
+
+// The thresholds of the other alerts whose conditions the report judges
+// from one poll: KafkaConsumerGroupOffsetsExpiring (offsets deleted within a
+// day), KafkaConsumerGroupOffsetsExpiredUnread and
+// KafkaConsumerGroupSkippedMessages (a counter grew within 30 minutes).
+const (
+	offsetsExpiryAlertSeconds = 86400
+	lossCounterWindow         = 30 * time.Minute
 )
 
 // Input is what one poll produced: the snapshot, the policy it is judged
@@ -63,7 +73,7 @@ func Build(in Input) *Report {
 			}
 		}
 		if in.Groups != nil && in.Groups.Snapshot == s {
-			b.groups(in.Groups)
+			b.groups(in.Groups, s.Time)
 		}
 	}
 	slices.SortStableFunc(r.Findings, compareFindings)
@@ -100,22 +110,56 @@ func (b builder) add(f Finding) {
 	b.r.Findings = append(b.r.Findings, f)
 }
 
+// brokers adds a finding for each broker that is down or does not answer.
+// A broker both down and unresponsive (hung, then fenced by the controller)
+// gets the heavier one, broker_unresponsive, as a partition gets its
+// heaviest state.
 func (b builder) brokers(s *snapshot.Snapshot) {
 	b.r.Summary.Brokers = len(s.Brokers)
+	down := map[int32]int{} // out-of-sync replicas of the brokers down
 	for _, h := range risk.Brokers(s) {
-		if h.Up {
-			continue
+		if !h.Up {
+			down[h.ID] = h.OutOfSyncReplicas
+			b.r.Summary.BrokersDown++
 		}
-		b.r.Summary.BrokersDown++
-		id := h.ID
-		b.add(Finding{Kind: KindBroker, Subject: "broker " + strconv.Itoa(int(id)), Broker: &id, Risk: RiskBrokerDown,
-			Detail: fmt.Sprintf("not in the live broker list; %d of its replicas are out of sync", h.OutOfSyncReplicas)})
 	}
+	for _, id := range s.Unresponsive {
+		b.r.Summary.BrokersUnresponsive++
+		detail := fmt.Sprintf("a request timed out and it has not answered since; partitions it leads: %d", leads(s, id))
+		if n, ok := down[id]; ok {
+			detail += fmt.Sprintf("; not in the live broker list, %d of its replicas are out of sync", n)
+			delete(down, id)
+		}
+		b.add(Finding{Kind: KindBroker, Subject: brokerSubject(id), Broker: &id, Risk: RiskBrokerUnresponsive, Detail: detail})
+	}
+	for id, n := range down {
+		b.add(Finding{Kind: KindBroker, Subject: brokerSubject(id), Broker: &id, Risk: RiskBrokerDown,
+			Detail: fmt.Sprintf("not in the live broker list; %d of its replicas are out of sync", n)})
+	}
+}
+
+func brokerSubject(id int32) string { return "broker " + strconv.Itoa(int(id)) }
+
+// leads counts the partitions broker id leads.
+func leads(s *snapshot.Snapshot, id int32) int {
+	n := 0
+	for ti := range s.Topics {
+		for pi := range s.Topics[ti].Partitions {
+			if s.Topics[ti].Partitions[pi].Leader == id {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 func (b builder) topics(s *snapshot.Snapshot, policy risk.Policy) {
 	live := risk.LiveBrokers(s)
 	racks := risk.ClusterRacks(s)
+	var txns map[string]risk.TopicTransactions
+	if s.Producers != nil {
+		txns = risk.TransactionsByTopic(s.Producers.Current)
+	}
 	b.r.Summary.Topics = len(s.Topics)
 	for ti := range s.Topics {
 		t := &s.Topics[ti]
@@ -127,7 +171,7 @@ func (b builder) topics(s *snapshot.Snapshot, policy risk.Policy) {
 		}
 		unhealthy := 0
 		for pi := range t.Partitions {
-			if b.partition(t.Name, &t.Partitions[pi], live, minISR) {
+			if b.partition(s, t.Name, &t.Partitions[pi], live, minISR) {
 				unhealthy++
 			}
 		}
@@ -137,6 +181,9 @@ func (b builder) topics(s *snapshot.Snapshot, policy risk.Policy) {
 		for _, f := range findings {
 			b.add(Finding{Kind: KindTopic, Subject: t.Name, Topic: t.Name, Risk: f, Detail: topicDetail(f, t, cfg, racks, th)})
 		}
+		if tt, ok := txns[t.Name]; ok {
+			b.transactions(t, tt, s.Producers.Current)
+		}
 		if score := risk.Score(t, findings, live, minISR); score > 0 {
 			b.r.Topics = append(b.r.Topics, TopicScore{Topic: t.Name, Score: score, Partitions: len(t.Partitions),
 				UnhealthyPartitions: unhealthy, Risks: append([]string{}, findings...)})
@@ -145,11 +192,11 @@ func (b builder) topics(s *snapshot.Snapshot, policy risk.Policy) {
 }
 
 // partition adds the partition's finding, the heaviest state that applies
-// (the order of risk.PartitionStateWeight; under and at min ISR only for a
-// partition that lost replicas, as the alerts do), and reports whether it
-// had one.
-func (b builder) partition(topic string, p *snapshot.Partition, live risk.Live, minISR int) bool {
-	h := risk.Partition(p, live)
+// (offline, then a leader that does not answer, then the order of
+// risk.PartitionStateWeight; under and at min ISR only for a partition that
+// lost replicas, as the alerts do), and reports whether it had one.
+func (b builder) partition(s *snapshot.Snapshot, topic string, p *snapshot.Partition, live risk.Live, minISR int) bool {
+	h := risk.PartitionHealthOf(p, live)
 	var st risk.MinISRState
 	if minISR > 0 {
 		st = risk.PartitionMinISR(p, minISR)
@@ -158,6 +205,8 @@ func (b builder) partition(topic string, p *snapshot.Partition, live risk.Live, 
 	switch {
 	case h.Offline:
 		which = RiskOffline
+	case p.Leader != snapshot.NoLeader && !s.BrokerResponding(p.Leader):
+		which = RiskLeaderUnresponsive
 	case h.UnderReplicated && st.UnderMinISR:
 		which = RiskUnderMinISR
 	case risk.SingleInSyncReplica(p):
@@ -178,10 +227,11 @@ func (b builder) partition(topic string, p *snapshot.Partition, live risk.Live, 
 	return true
 }
 
-func (b builder) groups(gr *consumers.Report) {
+func (b builder) groups(gr *consumers.Report, now time.Time) {
 	b.r.Summary.Groups = len(gr.Groups)
 	for gi := range gr.Groups {
 		g := &gr.Groups[gi]
+		b.offsetsExpiring(g)
 		for ti := range g.Topics {
 			t := &g.Topics[ti]
 			subject := g.Name + " on " + t.Name
@@ -201,8 +251,56 @@ func (b builder) groups(gr *consumers.Report) {
 				b.add(Finding{Kind: KindGroup, Subject: subject, Topic: t.Name, Group: g.Name, Risk: RiskHeadroomLow,
 					Detail: fmt.Sprintf("retention deletes unread messages in %.0f s; the group is %.0f s behind", t.Headroom, t.MaxLagSeconds)})
 			}
+			b.lossCounters(g.Name, t.Name, t.ExpiredUnread, t.ExpiredUnreadAt, t.Skipped, t.SkippedAt, now)
 		}
 	}
+	for _, g := range gr.Gone {
+		for _, t := range g.Topics {
+			b.lossCounters(g.Name, t.Name, t.ExpiredUnread, t.ExpiredUnreadAt, t.Skipped, t.SkippedAt, now)
+		}
+	}
+}
+
+// offsetsExpiring adds the finding of KafkaConsumerGroupOffsetsExpiring: a
+// group without active members whose committed offsets Kafka deletes
+// within a day, while it has unread messages.
+func (b builder) offsetsExpiring(g *consumers.Group) {
+	if !g.OffsetsExpiryKnown || g.OffsetsExpiry >= offsetsExpiryAlertSeconds {
+		return
+	}
+	var lag int64
+	for _, t := range g.Topics {
+		lag += t.LagSum
+	}
+	if lag <= 0 {
+		return
+	}
+	b.add(Finding{Kind: KindGroup, Subject: g.Name, Group: g.Name, Risk: RiskOffsetsExpiring,
+		Detail: fmt.Sprintf("no active member: Kafka deletes its committed offsets in %.0f s (offsets.retention.minutes) while %d messages wait unread", g.OffsetsExpiry, lag)})
+}
+
+// lossCounters adds the findings of KafkaConsumerGroupOffsetsExpiredUnread
+// and KafkaConsumerGroupSkippedMessages for a group on a topic: the
+// counter grew within the alerts' 30 minutes before the poll.
+func (b builder) lossCounters(group, topic string, expired uint64, expiredAt time.Time, skipped uint64, skippedAt time.Time, now time.Time) {
+	subject := group + " on " + topic
+	if grewWithin(expiredAt, now) {
+		b.add(Finding{Kind: KindGroup, Subject: subject, Topic: topic, Group: group, Risk: RiskOffsetsExpiredUnread,
+			Detail: fmt.Sprintf("Kafka deleted its committed offsets with unread messages (%d since the exporter started, the last at %s)",
+				expired, expiredAt.UTC().Format(time.RFC3339))})
+	}
+	if grewWithin(skippedAt, now) {
+		b.add(Finding{Kind: KindGroup, Subject: subject, Topic: topic, Group: group, Risk: RiskSkippedMessages,
+			Detail: fmt.Sprintf("its committed offsets moved past unread messages (%d since the exporter started, the last at %s)",
+				skipped, skippedAt.UTC().Format(time.RFC3339))})
+	}
+}
+
+// grewWithin reports whether a counter that last grew at the poll of time
+// at grew within lossCounterWindow before now (the alerts' increase over
+// 30 minutes).
+func grewWithin(at, now time.Time) bool {
+	return !at.IsZero() && !at.After(now) && now.Sub(at) < lossCounterWindow
 }
 
 // topicDetail says what was seen for one topic risk.

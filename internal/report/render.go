@@ -106,8 +106,15 @@ func WriteText(w io.Writer, r *Report) error {
 func summaryLine(r *Report) string {
 	s := r.Summary
 	brokers := fmt.Sprintf("%d brokers", s.Brokers)
+	var notes []string
 	if s.BrokersDown > 0 {
-		brokers += fmt.Sprintf(" (%d down)", s.BrokersDown)
+		notes = append(notes, fmt.Sprintf("%d down", s.BrokersDown))
+	}
+	if s.BrokersUnresponsive > 0 {
+		notes = append(notes, fmt.Sprintf("%d unresponsive", s.BrokersUnresponsive))
+	}
+	if len(notes) > 0 {
+		brokers += " (" + strings.Join(notes, ", ") + ")"
 	}
 	return fmt.Sprintf("%s, %d topics, %d partitions (%d healthy), %d consumer groups", brokers, s.Topics, s.Partitions, s.HealthyPartitions, s.Groups)
 }

@@ -117,8 +117,9 @@ type TopicScore struct {
 	// to 100 (a partition is offline).
 	Score      int `json:"score"`
 	Partitions int `json:"partitions"`
-	// UnhealthyPartitions counts the partitions that are offline,
-	// under-replicated or down to one in-sync replica.
+	// UnhealthyPartitions counts the partitions that are offline, led by
+	// an unresponsive broker, under-replicated or down to one in-sync
+	// replica.
 	UnhealthyPartitions int `json:"unhealthy_partitions"`
 	// Risks are the topic's configuration and placement risks.
 	Risks []string `json:"risks"`
@@ -128,8 +129,11 @@ type TopicScore struct {
 type Summary struct {
 	Brokers     int `json:"brokers"`
 	BrokersDown int `json:"brokers_down"`
-	Topics      int `json:"topics"`
-	Partitions  int `json:"partitions"`
+	// BrokersUnresponsive counts the brokers that let a request time out
+	// and have not answered since (kafka_broker_responding 0).
+	BrokersUnresponsive int `json:"brokers_unresponsive"`
+	Topics              int `json:"topics"`
+	Partitions          int `json:"partitions"`
 	// HealthyPartitions are the partitions without a partition finding.
 	HealthyPartitions int `json:"healthy_partitions"`
 	Groups            int `json:"consumer_groups"`

@@ -38,12 +38,19 @@ func part(id, leader int32, replicas, isr []int32) snapshot.Partition {
 // logs is down to one in-sync replica, clicks allows unclean elections,
 // broker 2 enables unclean elections by default, one group lost messages
 // to retention and another is about to, and the consumer-groups part
-// failed on one coordinator.
+// failed on one coordinator. Broker 4 is hung (it leads events/0), a
+// transaction writing events hangs and one writing clicks is open for two
+// minutes, group reports loses its offsets within two hours, audit and the
+// vanished group legacy lost their offsets with unread messages, and
+// returned skipped messages when it came back (stale did two hours ago,
+// outside the alerts' 30 minutes).
 func planted() Input {
 	s := &snapshot.Snapshot{Time: at, Duration: 1234 * time.Millisecond, ClusterID: "planted-cluster", ControllerID: 1,
-		Brokers: []snapshot.Broker{{ID: 1, Rack: "a"}, {ID: 2, Rack: "b"}},
+		Brokers:      []snapshot.Broker{{ID: 1, Rack: "a"}, {ID: 2, Rack: "b"}, {ID: 4, Rack: "c"}},
+		Unresponsive: []int32{4},
 		Topics: []snapshot.Topic{
 			{Name: "clicks", Partitions: []snapshot.Partition{part(0, 1, []int32{1, 2, 3}, []int32{1, 2, 3})}},
+			{Name: "events", Partitions: []snapshot.Partition{part(0, 4, []int32{4, 1, 2}, []int32{4, 1, 2}), part(1, 1, []int32{1, 2, 4}, []int32{1, 2, 4})}},
 			{Name: "healthy", Partitions: []snapshot.Partition{part(0, 1, []int32{1, 2, 3}, []int32{1, 2, 3}), part(1, 2, []int32{2, 3, 1}, []int32{2, 3, 1})}},
 			{Name: "logs", Partitions: []snapshot.Partition{part(0, 1, []int32{1, 3}, []int32{1})}},
 			{Name: "orders", Partitions: []snapshot.Partition{
@@ -56,6 +63,7 @@ func planted() Input {
 		Configs: &snapshot.Configs{Time: at,
 			Topics: map[string]snapshot.ResourceConfig{
 				"clicks":   topicConfig("min.insync.replicas", "2", "unclean.leader.election.enable", "true"),
+				"events":   topicConfig("min.insync.replicas", "2"),
 				"healthy":  topicConfig("min.insync.replicas", "2"),
 				"logs":     topicConfig(),
 				"orders":   topicConfig("min.insync.replicas", "2"),
@@ -64,7 +72,19 @@ func planted() Input {
 			Brokers: map[int32]snapshot.ResourceConfig{
 				1: {Entries: map[string]snapshot.ConfigValue{"min.insync.replicas": {Value: "1"}, "default.replication.factor": {Value: "3"}}},
 				2: {Entries: map[string]snapshot.ConfigValue{"min.insync.replicas": {Value: "1"}, "default.replication.factor": {Value: "3"}}},
+				4: {Entries: map[string]snapshot.ConfigValue{"min.insync.replicas": {Value: "1"}, "default.replication.factor": {Value: "3"}}},
 			}},
+		Producers: &snapshot.Producers{Current: &snapshot.ProducerRead{Time: at,
+			Partitions: map[string]map[int32]snapshot.PartitionProducers{
+				"events": {0: {HighWatermark: 100, LastStable: snapshot.LastStableOffset{Read: true, Offset: 100}},
+					1: {HighWatermark: 100, LastStable: snapshot.LastStableOffset{Read: true, Offset: 60}}},
+				"clicks": {0: {HighWatermark: 100, LastStable: snapshot.LastStableOffset{Read: true, Offset: 93}}},
+			},
+			Transactions: []snapshot.Transaction{
+				{ID: "clicks-etl-0", Start: at.Add(-2 * time.Minute), Timeout: 15 * time.Minute, Partitions: map[string][]int32{"clicks": {0}}},
+				{ID: "events-writer", Start: at.Add(-20 * time.Minute), Timeout: 15 * time.Minute, Partitions: map[string][]int32{"events": {1}}},
+				{ID: "events-young", Start: at.Add(-5 * time.Second), Timeout: time.Minute, Partitions: map[string][]int32{"events": {1}}},
+			}}},
 		Collectors: []snapshot.CollectorResult{
 			{Name: "metadata", Success: true}, {Name: "offsets", Success: true}, {Name: "configs", Success: true},
 			{Name: "consumer_groups", Err: "broker 3: connection refused"},
@@ -79,7 +99,13 @@ func planted() Input {
 			MaxLagSeconds: 3500, MaxLagSecondsKnown: true}}},
 		{Name: "fine", Topics: []consumers.Topic{{Name: "clicks", HasOffsets: true, Headroom: 3000, HeadroomKnown: true,
 			MaxLagSeconds: 60, MaxLagSecondsKnown: true}}},
-	}}
+		{Name: "audit", Topics: []consumers.Topic{{Name: "clicks", ExpiredUnread: 12, ExpiredUnreadAt: at.Add(-10 * time.Minute)}}},
+		{Name: "reports", State: "Empty", MembersKnown: true, OffsetsExpiry: 7200, OffsetsExpiryKnown: true,
+			Topics: []consumers.Topic{{Name: "orders", HasOffsets: true, LagSum: 30}}},
+		{Name: "returned", Topics: []consumers.Topic{{Name: "events", HasOffsets: true, Skipped: 40, SkippedAt: at.Add(-time.Minute)}}},
+		{Name: "stale", Topics: []consumers.Topic{{Name: "events", HasOffsets: true, Skipped: 5, SkippedAt: at.Add(-2 * time.Hour)}}},
+	}, Gone: []consumers.GoneGroup{{Name: "legacy", Topics: []consumers.GoneTopic{
+		{Name: "orders", ExpiredUnread: 40, ExpiredUnreadAt: at.Add(-5 * time.Minute)}}}}}
 	return Input{Snapshot: s, Policy: risk.DefaultPolicy{}, Groups: groups}
 }
 
@@ -119,17 +145,25 @@ func TestPlantedFindings(t *testing.T) {
 		got = append(got, f.Severity.String()+" "+f.Subject+" "+f.Risk)
 	}
 	want := []string{
+		"critical broker 4 broker_unresponsive",
+		"critical events/0 leader_unresponsive",
 		"critical orders/2 under_min_isr",
 		"critical payments/0 offline",
+		"critical audit on clicks offsets_expired_unread",
 		"critical billing on orders messages_behind_log_start",
 		"critical etl on clicks retention_headroom_low",
+		"critical legacy on orders offsets_expired_unread",
+		"critical returned on events skipped_messages",
+		"critical events transaction_hanging",
 		"warning cluster consumer_offsets_min_insync_replicas_below_2",
 		"warning cluster default_min_insync_replicas_below_2",
 		"warning broker 3 broker_down",
 		"warning logs/0 single_in_sync_replica",
 		"warning orders/1 at_min_isr",
 		"warning orders/10 at_min_isr",
+		"warning reports offsets_expiring",
 		"warning clicks unclean_leader_election_enabled",
+		"warning clicks transaction_open_too_long",
 		"warning logs replication_factor_below_3",
 		"warning logs min_insync_replicas_below_2",
 		"warning payments replication_factor_below_3",
@@ -140,10 +174,11 @@ func TestPlantedFindings(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if r.Summary.Partitions != 9 || r.Summary.HealthyPartitions != 4 || r.Summary.BrokersDown != 1 || r.Summary.Critical != 4 || r.Summary.Warning != 13 {
+	if r.Summary.Partitions != 11 || r.Summary.HealthyPartitions != 5 || r.Summary.BrokersDown != 1 || r.Summary.BrokersUnresponsive != 1 ||
+		r.Summary.Critical != 10 || r.Summary.Warning != 15 {
 		t.Errorf("summary %+v", r.Summary)
 	}
-	if r.Count(Critical) != 4 || r.Count(Warning) != 17 || r.Count(Info) != 17 {
+	if r.Count(Critical) != 10 || r.Count(Warning) != 25 || r.Count(Info) != 25 {
 		t.Errorf("counts %d %d %d", r.Count(Critical), r.Count(Warning), r.Count(Info))
 	}
 	if r.Topics[0].Topic != "payments" || r.Topics[0].Score != 100 {

@@ -28,6 +28,31 @@ const (
 	// RiskHeadroomLow: retention deletes unread messages of the group
 	// within the hour.
 	RiskHeadroomLow = "retention_headroom_low"
+	// RiskBrokerUnresponsive: a broker let a request time out and has not
+	// answered since (kafka_broker_responding 0): it is hung, not down.
+	RiskBrokerUnresponsive = "broker_unresponsive"
+	// RiskLeaderUnresponsive: the partition's leader is an unresponsive
+	// broker (kafka_topic_partition_leader_unresponsive 1): writes stall.
+	RiskLeaderUnresponsive = "leader_unresponsive"
+	// RiskTransactionHanging: a transaction writing the topic is open past
+	// its own transaction.timeout.ms (kafka_topic_hanging_transactions).
+	RiskTransactionHanging = "transaction_hanging"
+	// RiskTransactionOpenTooLong: the oldest open transaction writing the
+	// topic is older than a minute
+	// (kafka_topic_oldest_open_transaction_seconds).
+	RiskTransactionOpenTooLong = "transaction_open_too_long"
+	// RiskOffsetsExpiring: a group without active members, with unread
+	// messages, loses its committed offsets within a day
+	// (kafka_consumergroup_offsets_expiry_seconds).
+	RiskOffsetsExpiring = "offsets_expiring"
+	// RiskOffsetsExpiredUnread: Kafka deleted the group's committed offsets
+	// while messages were unread, within the last 30 minutes
+	// (kafka_consumergroup_expired_unread_messages_total).
+	RiskOffsetsExpiredUnread = "offsets_expired_unread"
+	// RiskSkippedMessages: the group's committed offsets moved past unread
+	// messages within the last 30 minutes
+	// (kafka_consumergroup_skipped_messages_total).
+	RiskSkippedMessages = "skipped_messages"
 	// RiskPartFailed: a part of the poll failed, so the findings that
 	// need it are missing.
 	RiskPartFailed = "poll_part_failed"
@@ -55,6 +80,14 @@ var rules = map[string]rule{
 	RiskBehindLogStart:  {Critical, "the deleted messages are gone for this group: restart its consumers, and raise the topic's retention.ms", "KafkaConsumerGroupRetentionLoss"},
 	RiskHeadroomLow:     {Critical, "scale up or restart the group's consumers, or raise the topic's retention.ms, now", "KafkaConsumerGroupRetentionHeadroomLow"},
 	RiskPartFailed:      {Warning, "give the exporter's principal access to the cluster (see the error): findings that need this part are missing", "KafkaLossExporterCollectorFailing"},
+
+	RiskBrokerUnresponsive:     {Critical, "stop the hung broker (kill -TERM, then -KILL) so that its partitions elect new leaders, then find the cause", "KafkaBrokerUnresponsive"},
+	RiskLeaderUnresponsive:     {Critical, "its leader is hung: stop that broker so that leadership moves to an in-sync replica", "KafkaBrokerUnresponsive"},
+	RiskTransactionHanging:     {Critical, "abort it: kafka-transactions find-hanging, then kafka-transactions abort --topic %s --partition <p> --start-offset <offset>", "KafkaTransactionHanging"},
+	RiskTransactionOpenTooLong: {Warning, "find its producer (kafka-transactions describe) and why it does not commit; restarting it aborts the transaction", "KafkaTransactionOpenTooLong"},
+	RiskOffsetsExpiring:        {Warning, "start the group's consumers before then, or note its offsets (kafka-consumer-groups --describe) to restore them", "KafkaConsumerGroupOffsetsExpiring"},
+	RiskOffsetsExpiredUnread:   {Critical, "set its position back before its consumers start: kafka-consumer-groups --reset-offsets --to-datetime <when it stopped>", "KafkaConsumerGroupOffsetsExpiredUnread"},
+	RiskSkippedMessages:        {Critical, "if they must be processed: kafka-consumer-groups --reset-offsets --to-datetime <before the skip>, with no member", "KafkaConsumerGroupSkippedMessages"},
 
 	risk.RiskReplicationFactorBelow3: {Warning, "add replicas on other brokers with kafka-reassign-partitions", "KafkaTopicLossRisk"},
 	risk.RiskMinInsyncReplicasBelow2: {Warning, "kafka-configs --alter --entity-type topics --entity-name %s --add-config min.insync.replicas=2", "KafkaTopicLossRisk"},

@@ -3,6 +3,7 @@
 package risk
 
 import (
+	"slices"
 	"sort"
 
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
@@ -36,8 +37,8 @@ func LiveBrokers(s *snapshot.Snapshot) Live {
 	return live
 }
 
-// Partition judges one partition's replication state.
-func Partition(p *snapshot.Partition, live Live) PartitionHealth {
+// PartitionHealthOf judges one partition's replication state.
+func PartitionHealthOf(p *snapshot.Partition, live Live) PartitionHealth {
 	h := PartitionHealth{
 		Replicas:        len(p.Replicas),
 		InSync:          len(p.ISR),
@@ -59,7 +60,7 @@ func JudgedReplicas(p *snapshot.Partition) int {
 	n := len(p.Replicas)
 	if p.Reassignment != nil {
 		for _, r := range p.Reassignment.Adding {
-			if snapshot.Contains(p.Replicas, r) {
+			if slices.Contains(p.Replicas, r) {
 				n--
 			}
 		}
@@ -69,7 +70,7 @@ func JudgedReplicas(p *snapshot.Partition) int {
 
 // Adding reports whether an ongoing reassignment is adding replica r to p.
 func Adding(p *snapshot.Partition, r int32) bool {
-	return p.Reassignment != nil && snapshot.Contains(p.Reassignment.Adding, r)
+	return p.Reassignment != nil && slices.Contains(p.Reassignment.Adding, r)
 }
 
 // BrokerHealth is the judged state of one broker.
@@ -105,7 +106,7 @@ func Brokers(s *snapshot.Snapshot) []BrokerHealth {
 			p := &s.Topics[ti].Partitions[pi]
 			for _, r := range p.Replicas {
 				b := get(r)
-				if !snapshot.Contains(p.ISR, r) && !Adding(p, r) {
+				if !slices.Contains(p.ISR, r) && !Adding(p, r) {
 					b.OutOfSyncReplicas++
 				}
 			}
@@ -131,5 +132,5 @@ func Brokers(s *snapshot.Snapshot) []BrokerHealth {
 // finding (kafka_topic_loss_risk), and the per-topic counts still include it.
 // The leader being the preferred one is not part of health.
 func Healthy(p *snapshot.Partition, h PartitionHealth) bool {
-	return !h.Offline && !h.UnderReplicated && h.OfflineReplicas == 0 && p.Err == "" && p.Offsets.Known
+	return !h.Offline && !h.UnderReplicated && h.OfflineReplicas == 0 && p.Err == nil && p.Offsets.Known
 }

@@ -32,7 +32,6 @@ func pollRequests(t *testing.T, o fakekafka.Options) map[string]uint64 {
 		fetch.NewElections(client),
 		fetch.NewReassignments(client),
 		fetch.NewConsumerGroups(client, fetch.GroupOptions{}),
-		fetch.NewRetention(client, time.Hour),
 		fetch.NewProducers(client, time.Hour),
 	)
 	s, requests := secondPoll(t, ctx, client, f)
@@ -93,7 +92,7 @@ func startCluster(t *testing.T, o fakekafka.Options) (context.Context, *kafka.Cl
 	if err != nil {
 		t.Fatal(err)
 	}
-	client := kafka.NewClient(conf, c.ListenAddrs()[:1])
+	client := kafka.NewClient(conf, c.ListenAddrs()[:1], nil)
 	t.Cleanup(func() { _ = client.Close() })
 	return ctx, client
 }

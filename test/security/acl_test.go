@@ -125,7 +125,7 @@ func TestFewerPermissions(t *testing.T) {
 		c, _ := s.Value("kafka_loss_exporter_authorization_errors_total", map[string]string{"resource_type": "cluster"})
 		return g > 0 && c > 0, fmt.Sprintf("group %v, cluster %v", g, c)
 	})
-	want := map[string]float64{"metadata": 1, "offsets": 1, "topic_retention": 1, "configs": 0, "consumer_groups": 0}
+	want := map[string]float64{"metadata": 1, "offsets": 1, "configs": 0, "consumer_groups": 0}
 	if _, ok := s.Value("kafka_loss_exporter_collector_success", map[string]string{"collector": "producers"}); ok {
 		t.Errorf("the producers collector ran with --producers.poll.interval=0")
 	}
