@@ -122,10 +122,11 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 	metrics.UseNilMetrics = true
 
 	level.Info(logger).Log("msg", "starting kafka-loss-exporter", "version", version.Info(), "servers", fmt.Sprint(f.kafka.Servers),
-		"kafka_version", f.kafka.Version, "sasl", f.kafka.SASLMechanism, "tls", f.kafka.TLSEnabled, "poll_interval", f.pollInterval, "poll_fast_interval", f.pollFastInterval)
+		"kafka_version_cap", versionCap(f.kafka.Version), "sasl", f.kafka.SASLMechanism, "tls", f.kafka.TLSEnabled, "poll_interval", f.pollInterval, "poll_fast_interval", f.pollFastInterval)
 	warnInsecure(logger, f.kafka, *f.web.WebConfigFile)
 
 	client := kafka.NewClient(saramaConf, f.kafka.Servers)
+	client.SetLogger(log.With(logger, "component", "kafka"))
 	defer client.Close()
 	groupTracker := consumers.NewTracker(consumers.Options{TablePoints: f.consumer.tablePoints, StatusWindow: f.consumer.statusWindow,
 		ReadTimestamps: f.consumer.readTimestamps})
@@ -248,4 +249,12 @@ func loadRiskPolicy(path string) (risk.Policy, error) {
 		return nil, fmt.Errorf("--risk.config: %w", err)
 	}
 	return p, nil
+}
+
+// versionCap is the --kafka.version value as logged at start.
+func versionCap(v string) string {
+	if v == "" {
+		return "none (negotiated with each broker)"
+	}
+	return v
 }

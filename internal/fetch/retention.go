@@ -98,7 +98,9 @@ func (r *Retention) read(ctx context.Context, s *snapshot.Snapshot) (map[string]
 	if s.BrokerUp(s.ControllerID) {
 		broker = s.ControllerID
 	}
-	resp, err := kafka.OnBroker(ctx, r.client, broker, kafka.APIDescribeConfigs, func(b *sarama.Broker) (*sarama.DescribeConfigsResponse, error) {
+	describe := kafka.APIFeature(kafka.APIDescribeConfigs, kafka.KeyDescribeConfigs)
+	resp, err := kafka.OnBrokerAPI(ctx, r.client, broker, describe, req.Version, func(b *sarama.Broker, v int16) (*sarama.DescribeConfigsResponse, error) {
+		req.Version = v
 		return b.DescribeConfigs(req)
 	})
 	if err != nil {

@@ -29,6 +29,8 @@ type Client struct {
 	seeds   map[string]*sarama.Broker
 	// kmsgClients are the franz-go clients by broker address (kmsg.go).
 	kmsgClients map[string]*kgo.Client
+	// versions are the negotiated API versions by broker (versions.go).
+	versions *versionState
 }
 
 // NewClient returns a client for the bootstrap servers. It connects lazily.
@@ -43,10 +45,13 @@ func NewClient(conf *sarama.Config, bootstrap []string) *Client {
 		seeds:     map[string]*sarama.Broker{},
 
 		kmsgClients: map[string]*kgo.Client{},
+		versions:    newVersionState(),
 	}
 }
 
-// Version is the Kafka protocol version the client speaks.
+// Version is the configured Kafka version cap (the newest version sarama
+// knows when none is configured); requests go out at the highest version
+// both the cap and the broker allow (versions.go).
 func (c *Client) Version() sarama.KafkaVersion { return c.conf.Version }
 
 // Close closes every connection and waits until they are closed (a

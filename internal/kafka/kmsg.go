@@ -10,6 +10,7 @@ import (
 	"github.com/IBM/sarama"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
+	"github.com/twmb/franz-go/pkg/kversion"
 	"github.com/twmb/franz-go/pkg/sasl"
 	"github.com/twmb/franz-go/pkg/sasl/plain"
 	"github.com/twmb/franz-go/pkg/sasl/scram"
@@ -33,6 +34,15 @@ func kgoOptions(conf *sarama.Config) ([]kgo.Opt, error) {
 		kgo.RequestTimeoutOverhead(conf.Net.ReadTimeout),
 		kgo.ConnIdleTimeout(2 * time.Minute),
 		kgo.Dialer((&net.Dialer{Timeout: conf.Net.DialTimeout}).DialContext),
+	}
+	if conf.Version != sarama.MaxVersion {
+		// The configured Kafka version caps franz-go's requests as it caps
+		// sarama's; franz-go still negotiates below the cap.
+		capped := kversion.FromString(conf.Version.String())
+		if capped == nil {
+			return nil, fmt.Errorf("Kafka version cap %s: franz-go knows no such version", conf.Version)
+		}
+		opts = append(opts, kgo.MaxVersions(capped))
 	}
 	if conf.Net.TLS.Enable {
 		tc := conf.Net.TLS.Config
@@ -92,7 +102,8 @@ func (c *Client) kmsgClient(addr string) (*kgo.Client, error) {
 // OnBrokerKmsg sends one franz-go request to the broker id and returns its
 // response, counted in Requests under the protocol's name for the API
 // (kmsg.NameForKey). The version sent is the highest both franz-go and the
-// broker support (franz-go negotiates with ApiVersions per connection).
+// broker support (franz-go negotiates with ApiVersions per connection),
+// capped by the configured Kafka version when one is set.
 // Kafka error codes inside the response are left to the caller.
 func (c *Client) OnBrokerKmsg(ctx context.Context, id int32, req kmsg.Request) (kmsg.Response, error) {
 	if err := ctx.Err(); err != nil {

@@ -27,7 +27,7 @@ const (
 // flag that sets each field; validation errors name the flag too.
 type Options struct {
 	Servers  []string      // --kafka.server
-	Version  string        // --kafka.version
+	Version  string        // --kafka.version: an upper cap of the negotiated protocol versions (empty: none)
 	ClientID string        // --kafka.client-id
 	Timeout  time.Duration // --kafka.timeout: dial, read and write timeout of one request
 
@@ -43,22 +43,26 @@ type Options struct {
 	TLSInsecureSkipVerify bool   // --kafka.tls.insecure-skip-verify
 }
 
-// ParseVersion parses a Kafka version such as "3.6.0" and rejects versions
-// sarama does not know.
+// ParseVersion parses the configured Kafka version cap such as "3.6.0".
+// Empty means no cap: the newest version sarama knows, so that every
+// request goes out at the highest version the broker supports. A version
+// newer than sarama knows caps nothing (the newest known is used); a
+// version sarama does not list but that is in range is kept as it is.
 func ParseVersion(s string) (sarama.KafkaVersion, error) {
+	if s == "" {
+		return sarama.MaxVersion, nil
+	}
 	v, err := sarama.ParseKafkaVersion(s)
 	if err != nil {
-		return v, fmt.Errorf("--kafka.version %q is not a Kafka version (want for example 3.6.0)", s)
+		return v, fmt.Errorf("--kafka.version %q is not a Kafka version (want for example 3.6.0, or leave it unset to negotiate)", s)
 	}
-	for _, known := range sarama.SupportedVersions {
-		if known == v {
-			if !v.IsAtLeast(sarama.V2_1_0_0) {
-				return v, fmt.Errorf("--kafka.version %s is too old: the exporter needs 2.1.0 or later", s)
-			}
-			return v, nil
-		}
+	if !v.IsAtLeast(sarama.V2_1_0_0) {
+		return v, fmt.Errorf("--kafka.version %s is too old: the exporter needs 2.1.0 or later", s)
 	}
-	return v, fmt.Errorf("--kafka.version %s is not a Kafka version this exporter knows (newest known: %s)", s, sarama.MaxVersion)
+	if v.IsAtLeast(sarama.MaxVersion) {
+		return sarama.MaxVersion, nil
+	}
+	return v, nil
 }
 
 // SaramaConfig validates the options and builds the sarama configuration.

@@ -2,6 +2,8 @@ package kafka
 
 import (
 	"os"
+
+	"github.com/IBM/sarama"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -21,7 +23,6 @@ func TestSaramaConfigErrorsNameTheFlag(t *testing.T) {
 		{"no server", func(o *Options) { o.Servers = nil }, "--kafka.server"},
 		{"server without port", func(o *Options) { o.Servers = []string{"kafka"} }, "--kafka.server"},
 		{"bad version", func(o *Options) { o.Version = "three" }, "--kafka.version"},
-		{"unknown version", func(o *Options) { o.Version = "9.9.9" }, "--kafka.version"},
 		{"old version", func(o *Options) { o.Version = "0.10.2.0" }, "--kafka.version"},
 		{"zero timeout", func(o *Options) { o.Timeout = 0 }, "--kafka.timeout"},
 		{"bad mechanism", func(o *Options) { o.SASLMechanism = "gssapi" }, "--kafka.sasl.mechanism"},
@@ -53,6 +54,27 @@ func TestSaramaConfigValid(t *testing.T) {
 	}
 	if !c.Net.SASL.Enable || c.Net.SASL.User != "exporter" || c.Net.ReadTimeout != time.Second || c.ClientID != "x" {
 		t.Fatalf("unexpected config %+v", c.Net)
+	}
+}
+
+// TestParseVersionIsACap: no version negotiates (the newest known), a
+// version newer than sarama knows caps nothing and is never refused, an
+// older one is kept as the cap.
+func TestParseVersionIsACap(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want sarama.KafkaVersion
+	}{
+		{"", sarama.MaxVersion},
+		{"4.4.0", sarama.MaxVersion},
+		{"9.9.9", sarama.MaxVersion},
+		{"3.6.0", sarama.V3_6_0_0},
+		{"2.1.0", sarama.V2_1_0_0},
+	} {
+		got, err := ParseVersion(c.in)
+		if err != nil || got != c.want {
+			t.Errorf("ParseVersion(%q) = %s, %v; want %s", c.in, got, err, c.want)
+		}
 	}
 }
 
