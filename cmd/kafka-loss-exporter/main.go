@@ -135,6 +135,7 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 		fetch.NewConfigs(client, f.configPollInterval),
 		fetch.NewConsumerGroups(client, groupOpts),
 		fetch.NewRetention(client, f.consumer.retentionRefresh),
+		fetch.NewControllerQuorum(client),
 	}
 	if f.consumer.readTimestamps {
 		steps = append(steps, fetch.NewRecordTimestamps(client, groupTracker.Needs))
@@ -163,6 +164,7 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 			collector.NewEvents(replicationEvents),
 			collector.NewConfig(source, riskPolicy, partitionSeries),
 			collector.NewConsumer(freshReports{groupTracker, source}, f.consumer.granularity),
+			collector.NewControllerQuorum(source),
 		}
 	}
 	var rendering *snapshot.Snapshot // only used on the poll goroutine
