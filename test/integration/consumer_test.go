@@ -418,19 +418,11 @@ func TestConsumerLagSecondsFromRecordTimestamps(t *testing.T) {
 // rebalance when the member leaves.
 func TestConsumerKIP848Group(t *testing.T) {
 	c := kafkatest.Require(t)
-	version := os.Getenv("KAFKA_VERSION")
-	if version == "" {
-		version = "4.3.1"
-	}
+	version := c.Version()
 	if strings.HasPrefix(version, "3.") {
 		t.Skipf("KIP-848 consumer groups need Kafka 4.0 or later, the cluster runs %s", version)
 	}
-	cache := os.Getenv("KLE_CACHE_DIR")
-	if cache == "" {
-		home, _ := os.UserHomeDir()
-		cache = filepath.Join(home, ".cache", "kafka-loss-exporter")
-	}
-	libs := filepath.Join(cache, "kafka-"+version, "libs")
+	libs := c.Libs()
 	if _, err := os.Stat(filepath.Join(libs, "kafka-clients-"+version+".jar")); err != nil {
 		t.Fatalf("Kafka client jar for the KIP-848 consumer: %v", err)
 	}
@@ -440,7 +432,8 @@ func TestConsumerKIP848Group(t *testing.T) {
 	c.Produce(t, topic, 0, 20, sarama.WaitForAll)
 	c.Produce(t, topic, 1, 10, sarama.WaitForAll)
 
-	e := startExporter(t, "--group.filter="+group, "--kafka.version=4.0.0")
+	// No --kafka.version: the versions are negotiated with each broker.
+	e := startExporter(t, "--group.filter="+group)
 	cmd := exec.Command("java", "-cp", filepath.Join(libs, "*"), filepath.Join("testdata", "Kip848Consumer.java"),
 		c.Bootstrap()[0], topic, group)
 	stdin, err := cmd.StdinPipe()
