@@ -7,8 +7,11 @@ PKG         := github.com/kafka-loss-exporter/kafka-loss-exporter
 VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 REVISION    ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 BRANCH      ?= $(shell git rev-parse --abbrev-ref HEAD 2>/dev/null || echo unknown)
+BUILD_USER  ?= $(shell whoami 2>/dev/null || echo unknown)@$(shell hostname 2>/dev/null || echo unknown)
+BUILD_DATE  ?= $(shell date -u +%Y%m%d-%H:%M:%S)
 VERSION_PKG := github.com/prometheus/common/version
-LDFLAGS     := -s -w -X $(VERSION_PKG).Version=$(VERSION) -X $(VERSION_PKG).Revision=$(REVISION) -X $(VERSION_PKG).Branch=$(BRANCH)
+LDFLAGS     := -s -w -X $(VERSION_PKG).Version=$(VERSION) -X $(VERSION_PKG).Revision=$(REVISION) -X $(VERSION_PKG).Branch=$(BRANCH) \
+	-X $(VERSION_PKG).BuildUser=$(BUILD_USER) -X $(VERSION_PKG).BuildDate=$(BUILD_DATE)
 
 # The real-Kafka test cluster (test/kafka/cluster.sh); the demo uses its own
 # (deploy/demo/demo.sh: /tmp/kle-kafka-demo, ports 49091-49093).
@@ -91,9 +94,10 @@ generate: dashboards
 tools:
 	@test/tools/install.sh helm kustomize >/dev/null || [ "$${CI:-}" != true ]
 
-## docker: the container image, version stamped from git.
+## docker: the container image, version stamped from git, build user and date from here.
 docker:
-	docker build --build-arg VERSION=$(VERSION) --build-arg REVISION=$(REVISION) --build-arg BRANCH=$(BRANCH) -t kafka-loss-exporter:$(VERSION) .
+	docker build --build-arg VERSION=$(VERSION) --build-arg REVISION=$(REVISION) --build-arg BRANCH=$(BRANCH) \
+	  --build-arg BUILD_USER=$(BUILD_USER) --build-arg BUILD_DATE=$(BUILD_DATE) -t kafka-loss-exporter:$(VERSION) .
 
 clean:
 	rm -f $(BINARY)

@@ -60,7 +60,7 @@ func TestBadInputNamesFlagOrLine(t *testing.T) {
 		{"topic filter bad repeat", []string{"--topic.filter=*"}, []string{"--topic.filter"}},
 		// Policy files: unreadable or malformed, with the line.
 		{"policy file is a directory", []string{"--risk.config=" + dir}, []string{"--risk.config", dir}},
-		{"policy syntax error", []string{"--risk.config=" + syntax}, []string{"--risk.config", syntax, "line 2"}},
+		{"policy syntax error", []string{"--risk.config=" + syntax}, []string{"--risk.config", syntax + ":2:"}},
 		{"policy value out of range", []string{"--risk.config=" + badValue}, []string{"--risk.config", badValue + ":3:", "min_insync_replicas"}},
 		{"policy regex", []string{"--risk.config=" + badRegex}, []string{"--risk.config", badRegex + ":2:", "does not compile"}},
 		{"policy unknown risk", []string{"--risk.config=" + unknownRisk}, []string{"--risk.config", unknownRisk + ":3:", "no_such_risk"}},

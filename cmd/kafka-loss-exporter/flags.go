@@ -106,6 +106,9 @@ func defineFlags(app *kingpin.Application) *flags {
 
 // validate checks the settings that kingpin cannot, naming the flag at fault.
 func (f *flags) validate() error {
+	if err := validateListenAddresses(f.web); err != nil {
+		return err
+	}
 	if f.pollInterval <= 0 {
 		return fmt.Errorf("--poll.interval must be positive, got %s", f.pollInterval)
 	}

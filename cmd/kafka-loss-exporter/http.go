@@ -59,6 +59,9 @@ func newHandler(metricsPath string, own, pollRegistry prometheus.Gatherer, cache
 			Name:        "Kafka Loss Exporter",
 			Description: "Tells a Kafka team before it happens that their cluster is about to lose messages, and when it did.",
 			Version:     version.Info(),
+			// No pprof: the exporter does not serve /debug/pprof, so the
+			// page must not link there.
+			Profiling: "false",
 			Links: []web.LandingLinks{
 				{Address: metricsPath, Text: "Metrics"},
 				{Address: "/healthz", Text: "Health", Description: "the process is alive"},

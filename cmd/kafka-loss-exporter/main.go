@@ -116,6 +116,14 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 		}
 	}
 
+	// The HTTP listeners open before anything talks to Kafka: an address
+	// that cannot be bound stops the exporter at once.
+	listeners, err := listen(f.web)
+	if err != nil {
+		return err
+	}
+	defer closeAll(listeners)
+
 	// sarama's logger and metrics registry are package globals: only main
 	// sets them.
 	sarama.Logger = logging.NewSaramaLogger(logger)
@@ -225,7 +233,7 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 	}
 	server := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
-	go func() { errc <- web.ListenAndServe(server, f.web, slogger) }()
+	go func() { errc <- serveHTTP(server, listeners, f.web, slogger) }()
 	select {
 	case err := <-errc:
 		if errors.Is(err, http.ErrServerClosed) {

@@ -83,19 +83,9 @@ func TestSecretNeverLogged(t *testing.T) {
 // TestServesWithoutKafka starts the exporter with no reachable cluster: it
 // must serve its own health, report up 0, not be ready, and stop cleanly.
 func TestServesWithoutKafka(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
+	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	var stderr bytes.Buffer
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, []string{"--kafka.server=127.0.0.1:1", "--web.listen-address=" + addr, "--poll.interval=100ms", "--kafka.timeout=100ms"},
-			io.Discard, &stderr, noEnv)
-	}()
+	stderr, done := start(ctx, "--kafka.server=127.0.0.1:1", "--web.listen-address="+addr, "--poll.interval=100ms", "--kafka.timeout=100ms")
 	get := func(path string) (int, string) {
 		var lastErr error
 		for i := 0; i < 100; i++ {
@@ -145,4 +135,24 @@ func TestServesWithoutKafka(t *testing.T) {
 	if n := strings.Count(stderr.String(), `msg="poll failed"`); n < 1 {
 		t.Errorf("want one log line per failed poll, got %d:\n%s", n, stderr.String())
 	}
+}
+
+// freeAddr returns a local address nothing listens on.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// start runs the exporter with args until ctx ends; done receives the exit
+// status, after which stderr holds the log.
+func start(ctx context.Context, args ...string) (stderr *bytes.Buffer, done <-chan int) {
+	stderr = new(bytes.Buffer)
+	c := make(chan int, 1)
+	go func() { c <- run(ctx, args, io.Discard, stderr, noEnv) }()
+	return stderr, c
 }

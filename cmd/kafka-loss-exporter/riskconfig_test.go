@@ -12,14 +12,14 @@ import (
 func TestBadRiskConfigExitsWithStatus2(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "risk.yml")
-	if err := os.WriteFile(bad, []byte("min_replication_factor: 3\nexemptions:\n  - topics: test-.*\n    min_rf: 1\n"), 0o600); err != nil {
+	if err := os.WriteFile(bad, []byte("min_replication_factor: 3\nexemptions:\n  - topics: test-.*\n    min_insync_replica: 1\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cases := []struct {
 		args []string
 		want string
 	}{
-		{[]string{"--risk.config=" + bad}, "--risk.config: " + bad + ": line 4: field min_rf not found"},
+		{[]string{"--risk.config=" + bad}, "--risk.config: " + bad + `:4: exemption 1: unknown key "min_insync_replica" (did you mean "min_insync_replicas"?)`},
 		{[]string{"--risk.config=" + filepath.Join(dir, "missing.yml")}, "--risk.config: open " + filepath.Join(dir, "missing.yml")},
 		{[]string{"--config.poll.interval=0s"}, "--config.poll.interval must be positive"},
 		{[]string{"--config.poll.interval=often"}, "config.poll.interval"},

@@ -1,6 +1,11 @@
 package policy
 
 import (
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
 	"strings"
 	"testing"
 
@@ -77,36 +82,75 @@ func TestExemptionInheritsClusterThresholds(t *testing.T) {
 	}
 }
 
-func TestParseErrors(t *testing.T) {
-	cases := []struct{ name, text, want string }{
-		{"unknown field", "min_replication_factor: 3\nmin_isr: 2\n", "p.yml: line 2: field min_isr not found"},
-		{"unknown exemption field", "exemptions:\n  - topics: a\n    min_rf: 1\n", "p.yml: line 3: field min_rf not found"},
-		{"wrong type", "min_replication_factor: three\n", "p.yml: line 1: cannot unmarshal"},
-		{"zero threshold", "min_insync_replicas: 0\n", "p.yml:1: min_insync_replicas must be between 1 and 32767, got 0"},
-		{"bad exemption threshold", "exemptions:\n  - topics: a\n    min_replication_factor: -1\n", "p.yml:3: min_replication_factor must be between 1 and 32767, got -1"},
-		{"bad regex", "exemptions:\n  - topics: b\n  - topics: \"a(\"\n", `p.yml:3: exemption 2: topics "a(" does not compile`},
-		{"missing topics", "exemptions:\n  - reason: x\n", "p.yml:2: exemption 1: topics (a regex of topic names) is required"},
-		{"unknown topic risk", "exemptions:\n  - topics: a\n    ignore_risks:\n      - replication_factor_below_3\n      - rf_low\n", `p.yml:5: unknown topic risk "rf_low"`},
-		{"cluster risk as topic risk", "exemptions:\n  - topics: a\n    ignore_risks: [brokers_disagree_on_defaults]\n", `p.yml:3: unknown topic risk "brokers_disagree_on_defaults"`},
-		{"unknown cluster risk", "ignore_cluster_risks: [nope]\n", `p.yml:1: unknown cluster risk "nope"`},
-		{"duplicate key", "min_insync_replicas: 2\nmin_insync_replicas: 3\n", `p.yml: line 2: mapping key "min_insync_replicas" already defined at line 1`},
-		{"not a mapping", "- a\n", "p.yml: line 1: cannot unmarshal !!seq"},
-		{"syntax", "exemptions: [\n", "p.yml: line"},
-		{"two documents", "min_insync_replicas: 2\n---\nmin_insync_replicas: 3\n", "p.yml:2: only one YAML document is allowed"},
+// update rewrites testdata/errors.golden from the files in testdata/errors.
+var update = flag.Bool("update", false, "rewrite testdata/errors.golden")
+
+// goTypeName matches what the file's author never wrote: Go type names,
+// YAML tags and the YAML library's prefix.
+var goTypeName = regexp.MustCompile(`\b(int|int64|string|bool|float64|struct|map|slice)\b|\[\]|policy\.|!!|yaml:|unmarshal`)
+
+// TestParseErrorsGolden: every broken file in testdata/errors gives one line
+// "file:line: what is wrong", in the file's terms, as in
+// testdata/errors.golden (go test -update rewrites it).
+func TestParseErrorsGolden(t *testing.T) {
+	files, err := filepath.Glob("testdata/errors/*.yml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no test files: %v", err)
+	}
+	sort.Strings(files)
+	var got strings.Builder
+	for _, path := range files {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := filepath.Base(path)
+		_, err = Parse(name, data)
+		if err == nil {
+			t.Errorf("%s: no error", name)
+			continue
+		}
+		msg := err.Error()
+		if !regexp.MustCompile(`^` + regexp.QuoteMeta(name) + `:[1-9][0-9]*: \S`).MatchString(msg) {
+			t.Errorf("%s: %q is not \"file:line: what is wrong\"", name, msg)
+		}
+		if strings.Contains(msg, "\n") {
+			t.Errorf("%s: %q spans several lines", name, msg)
+		}
+		if m := goTypeName.FindString(msg); m != "" {
+			t.Errorf("%s: %q names %q", name, msg, m)
+		}
+		got.WriteString(msg + "\n")
+	}
+	const golden = "testdata/errors.golden"
+	if *update {
+		if err := os.WriteFile(golden, []byte(got.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.String() != string(want) {
+		t.Errorf("errors differ from %s (go test -update rewrites it):\n%s", golden, got.String())
+	}
+}
+
+// A misspelled key is answered with the closest known one; a word that is
+// close to none gets the list of known keys.
+func TestSuggest(t *testing.T) {
+	cases := []struct{ word, want string }{
+		{"min_insync_replica", `did you mean "min_insync_replicas"?`},
+		{"MinReplicationFactor", `did you mean "min_replication_factor"?`},
+		{"exemption", `did you mean "exemptions"?`},
+		{"ignore_cluster_risk", `did you mean "ignore_cluster_risks"?`},
+		{"colour", "known keys: min_replication_factor, min_insync_replicas, ignore_cluster_risks, exemptions"},
 	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			_, err := Parse("p.yml", []byte(c.text))
-			if err == nil {
-				t.Fatalf("no error, want %q", c.want)
-			}
-			if !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("error %q, want it to contain %q", err, c.want)
-			}
-			if strings.Contains(err.Error(), "\n") {
-				t.Fatalf("error %q spans several lines", err)
-			}
-		})
+		if got := suggest(c.word, fileKeys, "known keys"); !strings.Contains(got, c.want) {
+			t.Errorf("suggest(%q) = %q, want %q", c.word, got, c.want)
+		}
 	}
 }
 

@@ -45,7 +45,16 @@ type Options struct {
 	// previous poll's, and at debug level otherwise, so a long outage logs
 	// one line per change instead of one per poll. Nil logs every failure.
 	ErrorReason func(error) string
+	// ReminderInterval is the longest time a failure that keeps repeating
+	// goes without an error-level line: after it, a "poll still failing"
+	// reminder says since when, how many attempts and the last error.
+	// Zero means DefaultReminderInterval.
+	ReminderInterval time.Duration
 }
+
+// DefaultReminderInterval is the reminder interval when
+// Options.ReminderInterval is zero.
+const DefaultReminderInterval = 5 * time.Minute
 
 // Status describes the outcome of the polls so far.
 type Status struct {
@@ -65,6 +74,9 @@ type Status struct {
 	Polls, Failures uint64
 	// ConsecutiveFailures counts the failed polls since the last success.
 	ConsecutiveFailures uint64
+	// FailingSince is when the first of the ConsecutiveFailures started
+	// (zero while the last poll succeeded).
+	FailingSince time.Time
 }
 
 // Observer is told of every poll's snapshot, on the poll goroutine, before
@@ -82,6 +94,9 @@ type Poller struct {
 	status    atomic.Pointer[Status]
 	mu        sync.Mutex // serialises polls and guards observers
 	observers []Observer
+	// lastErrorLog is when the last error-level failure line was written
+	// (guarded by mu).
+	lastErrorLog time.Time
 }
 
 // published is a snapshot with the start time of the poll that built it.
@@ -97,6 +112,9 @@ func New(fetch FetchFunc, opts Options, logger log.Logger) *Poller {
 	}
 	if opts.MaxAge <= 0 {
 		opts.MaxAge = opts.Interval + 2*opts.Timeout
+	}
+	if opts.ReminderInterval <= 0 {
+		opts.ReminderInterval = DefaultReminderInterval
 	}
 	p := &Poller{fetch: fetch, opts: opts, logger: logger}
 	p.status.Store(&Status{})
@@ -131,7 +149,7 @@ func (p *Poller) Status() Status { return *p.status.Load() }
 func (p *Poller) Ready() bool { return !p.status.Load().LastSuccess.IsZero() }
 
 // Run polls until ctx ends. After a failed poll it retries with an
-// exponential backoff capped at the interval, logging one line per failure.
+// exponential backoff capped at the interval; see PollOnce for what it logs.
 func (p *Poller) Run(ctx context.Context) {
 	backoff := time.Duration(0)
 	interval := p.opts.Interval
@@ -186,6 +204,12 @@ func (p *Poller) nextInterval() time.Duration {
 }
 
 // PollOnce runs one poll now, publishes its snapshot and returns its error.
+//
+// A failed poll is logged at error level when it is the first failure or
+// its reason differs from the previous poll's; a repeat of the same reason
+// is logged at debug level, except that once Options.ReminderInterval has
+// passed since the last error-level line a "poll still failing" reminder
+// (failing since, attempts, last error) is logged at error level.
 func (p *Poller) PollOnce(ctx context.Context) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -217,11 +241,11 @@ func (p *Poller) PollOnce(ctx context.Context) error {
 		if p.opts.ErrorReason != nil {
 			st.LastErrorReason = p.opts.ErrorReason(err)
 		}
-		lvl := level.Error
-		if p.opts.ErrorReason != nil && prev.ConsecutiveFailures > 0 && prev.LastErrorReason == st.LastErrorReason {
-			lvl = level.Debug
+		st.FailingSince = prev.FailingSince
+		if prev.ConsecutiveFailures == 0 {
+			st.FailingSince = start
 		}
-		lvl(p.logger).Log("msg", "poll failed", "reason", st.LastErrorReason, "err", err, "consecutive_failures", st.ConsecutiveFailures)
+		p.logFailure(prev, st, err)
 	} else {
 		st.LastSuccess = start
 		if prev.ConsecutiveFailures > 0 {
@@ -232,4 +256,22 @@ func (p *Poller) PollOnce(ctx context.Context) error {
 	p.current.Store(&published{s: s, start: start})
 	p.status.Store(st)
 	return err
+}
+
+// logFailure logs a failed poll: a changed reason at error level, a repeat
+// at debug level, and a reminder at error level when the last error-level
+// line is older than Options.ReminderInterval.
+func (p *Poller) logFailure(prev, st *Status, err error) {
+	repeat := p.opts.ErrorReason != nil && prev.ConsecutiveFailures > 0 && prev.LastErrorReason == st.LastErrorReason
+	switch {
+	case !repeat:
+		level.Error(p.logger).Log("msg", "poll failed", "reason", st.LastErrorReason, "err", err, "consecutive_failures", st.ConsecutiveFailures)
+	case st.LastAttempt.Sub(p.lastErrorLog) >= p.opts.ReminderInterval:
+		level.Error(p.logger).Log("msg", "poll still failing", "since", st.FailingSince.UTC().Format(time.RFC3339),
+			"attempts", st.ConsecutiveFailures, "reason", st.LastErrorReason, "last_error", err)
+	default:
+		level.Debug(p.logger).Log("msg", "poll failed", "reason", st.LastErrorReason, "err", err, "consecutive_failures", st.ConsecutiveFailures)
+		return
+	}
+	p.lastErrorLog = st.LastAttempt
 }

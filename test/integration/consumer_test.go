@@ -418,11 +418,14 @@ func TestConsumerLagSecondsFromRecordTimestamps(t *testing.T) {
 // rebalance when the member leaves.
 func TestConsumerKIP848Group(t *testing.T) {
 	c := kafkatest.Require(t)
-	version := c.Version()
+	version, err := c.Version()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if strings.HasPrefix(version, "3.") {
 		t.Skipf("KIP-848 consumer groups need Kafka 4.0 or later, the cluster runs %s", version)
 	}
-	libs := c.Libs()
+	libs := c.Libs(t)
 	if _, err := os.Stat(filepath.Join(libs, "kafka-clients-"+version+".jar")); err != nil {
 		t.Fatalf("Kafka client jar for the KIP-848 consumer: %v", err)
 	}

@@ -2,8 +2,6 @@ package integration
 
 import (
 	"fmt"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -26,13 +24,12 @@ var quorumLine = regexp.MustCompile(`(?m)^(LeaderId|LeaderEpoch):\s+(-?\d+)`)
 
 func metadataQuorum(t *testing.T, c *kafkatest.Cluster) (quorumStatus, error) {
 	t.Helper()
-	out, err := exec.Command("java", "-cp", filepath.Join(c.Libs(), "*"), "org.apache.kafka.tools.MetadataQuorumCommand",
-		"--bootstrap-server", c.Bootstrap()[0], "describe", "--status").CombinedOutput()
+	out, err := c.TryTool(t, kafkatest.MetadataQuorum, "--bootstrap-server", c.Bootstrap()[0], "describe", "--status")
 	if err != nil {
-		return quorumStatus{}, fmt.Errorf("kafka-metadata-quorum: %v\n%s", err, out)
+		return quorumStatus{}, err
 	}
 	st := quorumStatus{leader: -2, epoch: -2}
-	for _, m := range quorumLine.FindAllStringSubmatch(string(out), -1) {
+	for _, m := range quorumLine.FindAllStringSubmatch(out, -1) {
 		v, _ := strconv.Atoi(m[2])
 		if m[1] == "LeaderId" {
 			st.leader = v

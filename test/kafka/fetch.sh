@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # fetch.sh [VERSION] - resolve the Apache Kafka broker jars for the local test
 # cluster with Maven (test/kafka/pom.xml) into
-#   ${KLE_CACHE_DIR:-$HOME/.cache/kafka-loss-exporter}/kafka-VERSION/libs
+#   ${KLE_CACHE_DIR:-$HOME/.cache/kafka-loss-exporter}/kafka-VERSION-POMSUM/libs
 # and print that directory on stdout.
 #
 # VERSION defaults to ${KAFKA_VERSION:-4.3.1}. 4.x logs through log4j2 (Maven
@@ -42,7 +42,11 @@ src="${BASH_SOURCE[0]}"
 [[ "$src" == */* ]] || src="./$src"
 here="$(cd "${src%/*}" && pwd)"
 cache="${KLE_CACHE_DIR:-${HOME:?HOME is not set}/.cache/kafka-loss-exporter}"
-dest="$cache/kafka-$version"
+# The directory names the pom's content: a cache made from another pom (for
+# example without the kafka-tools jar) is never reused nor replaced, so
+# checkouts with different poms can share the cache.
+pomsum="$(cksum <"$here/pom.xml" | cut -d' ' -f1)"
+dest="$cache/kafka-$version-$pomsum"
 libs="$dest/libs"
 marker="$libs/.complete"
 
@@ -90,6 +94,7 @@ fi
 n=$(find "$tmp" -maxdepth 1 -name '*.jar' | wc -l)
 [ -f "$tmp/kafka_2.13-$version.jar" ] || fail "Maven succeeded but kafka_2.13-$version.jar is not among the $n jars in $tmp (see $log)"
 
+[ -f "$tmp/kafka-tools-$version.jar" ] || fail "Maven succeeded but kafka-tools-$version.jar is not among the $n jars in $tmp (see $log)"
 touch "$tmp/.complete"
 rm -rf "$libs"
 mv "$tmp" "$libs" || fail "cannot move $tmp to $libs"

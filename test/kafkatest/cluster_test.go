@@ -3,6 +3,7 @@ package kafkatest
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -172,5 +173,26 @@ func TestTopicConfigGroupAndRackHelpers(t *testing.T) {
 	}
 	if _, ok := topics[topic]; ok {
 		t.Errorf("topic %s still listed after DeleteTopic", topic)
+	}
+}
+
+// TestToolsAndKcat runs Kafka's own tools and kcat against the cluster: the
+// independent clients the other tests take their expected values from.
+func TestToolsAndKcat(t *testing.T) {
+	c := Require(t)
+	topic := UniqueTopic("tools")
+	c.Tool(t, Topics, "--bootstrap-server", c.Bootstrap()[0], "--create", "--topic", topic, "--partitions", "1", "--replication-factor", "3")
+	c.Kcat(t, "a\nb\nc\n", "-P", "-t", topic, "-X", "acks=all")
+	if got := c.Kcat(t, "", "-C", "-t", topic, "-o", "beginning", "-e", "-q"); got != "a\nb\nc\n" {
+		t.Fatalf("kcat read %q back, want a, b, c", got)
+	}
+	out := c.Tool(t, Topics, "--bootstrap-server", c.Bootstrap()[0], "--describe", "--topic", topic)
+	if !strings.Contains(out, "ReplicationFactor: 3") {
+		t.Fatalf("kafka-topics --describe: %s", out)
+	}
+	for _, tool := range []Tool{ConsumerGroups, Configs, Transactions, Reassign, LeaderElection, ProducerPerf, MetadataQuorum, ConsoleConsume, ConsoleProduce} {
+		if out, err := c.TryTool(t, tool, "--help"); !strings.Contains(strings.ToLower(out), "option") && !strings.Contains(strings.ToLower(out), "usage") {
+			t.Errorf("%s --help: %v\n%s", tool.Name, err, out)
+		}
 	}
 }

@@ -334,41 +334,10 @@ func portBaseName() string {
 	return base
 }
 
-// setting reads one KEY=value line of the cluster's cluster.env (written by
-// cluster.sh when the state dir was created); "" when it is not there.
-func (c *Cluster) setting(key string) string {
-	b, err := os.ReadFile(filepath.Join(c.dir, "cluster.env"))
-	if err != nil {
-		return ""
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, key+"="); ok {
-			return strings.Trim(v, `'"`)
-		}
-	}
-	return ""
-}
-
-// Version is the Kafka version the cluster runs (cluster.sh's default when
-// the state dir does not say).
-func (c *Cluster) Version() string {
-	if v := c.setting("VERSION"); v != "" {
-		return v
-	}
-	return "4.3.1"
-}
 
 // ZooKeeper reports whether the cluster runs in ZooKeeper mode
-// (KLE_KAFKA_MODE=zookeeper, Kafka 3.x) rather than KRaft.
-func (c *Cluster) ZooKeeper() bool { return c.setting("MODE") == "zookeeper" }
-
-// Libs is the directory of the cluster's Kafka jars (test/kafka/fetch.sh's
-// cache), for running Kafka's own tools and clients.
-func (c *Cluster) Libs() string {
-	cache := os.Getenv("KLE_CACHE_DIR")
-	if cache == "" {
-		home, _ := os.UserHomeDir()
-		cache = filepath.Join(home, ".cache", "kafka-loss-exporter")
-	}
-	return filepath.Join(cache, "kafka-"+c.Version(), "libs")
+// (KLE_KAFKA_MODE=zookeeper, Kafka 3.x) rather than KRaft, from its state dir.
+func (c *Cluster) ZooKeeper() bool {
+	b, err := os.ReadFile(filepath.Join(c.dir, "cluster.env"))
+	return err == nil && strings.Contains("\n"+string(b), "\nMODE=zookeeper\n")
 }
