@@ -26,6 +26,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -59,8 +60,14 @@ var matrix = []version{
 	{name: "3.9.1-zookeeper", kafka: "3.9.1", mode: "zookeeper"},
 }
 
-// scenarios is the compiled test/integration test binary.
-var scenarios string
+// scenarios is the compiled test/integration test binary (built by the
+// first version run, so a run selecting no test of this package costs
+// nothing).
+var (
+	scenarios  string
+	buildOnce  sync.Once
+	buildError error
+)
 
 func TestMain(m *testing.M) {
 	work, err := os.MkdirTemp("", "kle-matrix-")
@@ -69,16 +76,22 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	scenarios = filepath.Join(work, "integration.test")
-	build := exec.Command("go", "test", "-c", "-race", "-o", scenarios, ".")
-	build.Dir = filepath.Join("..", "integration")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "matrix: building the test/integration scenarios:", err)
-		os.Exit(1)
-	}
 	code := m.Run()
 	os.RemoveAll(work)
 	os.Exit(code)
+}
+
+func buildScenarios(t *testing.T) {
+	buildOnce.Do(func() {
+		build := exec.Command("go", "test", "-c", "-race", "-o", scenarios, ".")
+		build.Dir = filepath.Join("..", "integration")
+		if out, err := build.CombinedOutput(); err != nil {
+			buildError = fmt.Errorf("building the test/integration scenarios: %v\n%s", err, out)
+		}
+	})
+	if buildError != nil {
+		t.Fatal(buildError)
+	}
 }
 
 func selected(t *testing.T) []version {
@@ -123,6 +136,7 @@ func portBase(t *testing.T) int {
 // TestVersionMatrix runs the core scenarios on each version's cluster, one
 // cluster at a time, and logs how long each version took.
 func TestVersionMatrix(t *testing.T) {
+	buildScenarios(t)
 	base := portBase(t)
 	var summary []string
 	for i, v := range selected(t) {
