@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kversion"
+
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/fetch"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/kafka"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/test/fakekafka"
@@ -29,7 +31,9 @@ func pollRequests(t *testing.T, o fakekafka.Options) map[string]uint64 {
 	}
 	defer c.Close()
 
-	conf, err := kafka.Options{Servers: c.ListenAddrs()[:1], Version: "3.9.0", ClientID: "scale-test", Timeout: 10 * time.Second}.SaramaConfig()
+	// No version cap: every request at the highest version both sides
+	// support (negotiated per broker).
+	conf, err := kafka.Options{Servers: c.ListenAddrs()[:1], ClientID: "scale-test", Timeout: 10 * time.Second}.SaramaConfig()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,6 +44,7 @@ func pollRequests(t *testing.T, o fakekafka.Options) map[string]uint64 {
 		fetch.NewConfigs(client, time.Hour),
 		fetch.NewConsumerGroups(client, fetch.GroupOptions{}),
 		fetch.NewRetention(client, time.Hour),
+		fetch.NewControllerQuorum(client),
 	)
 	counts := func() map[string]uint64 {
 		out := map[string]uint64{}
@@ -90,7 +95,8 @@ func pollRequests(t *testing.T, o fakekafka.Options) map[string]uint64 {
 func format(m map[string]uint64) string {
 	var parts []string
 	for _, api := range []string{kafka.APIMetadata, kafka.APIListOffsets, kafka.APIListGroups, kafka.APIDescribeGroups,
-		kafka.APIConsumerGroupDescribe, kafka.APIOffsetFetch, kafka.APIFindCoordinator, kafka.APIFetch} {
+		kafka.APIConsumerGroupDescribe, kafka.APIOffsetFetch, kafka.APIFindCoordinator, kafka.APIFetch, kafka.APIApiVersions,
+		kafka.APIDescribeQuorum} {
 		if m[api] > 0 {
 			parts = append(parts, fmt.Sprintf("%s=%d", api, m[api]))
 		}
@@ -121,5 +127,31 @@ func TestPollRequestsDoNotGrowWithTheCluster(t *testing.T) {
 	}
 	if l[kafka.APIListOffsets] == 0 || l[kafka.APIOffsetFetch] == 0 || l[kafka.APIListGroups] == 0 {
 		t.Errorf("a poll step sent nothing: %s", format(l))
+	}
+}
+
+// TestPollRequestsOnAnOlderBroker: brokers that speak Kafka 2.8's versions
+// (no OffsetFetch v8) get one OffsetFetch per group, found out from their
+// ApiVersions without any --kafka.version, and the poll reads every group;
+// brokers with v8 get one per coordinator. ApiVersions is per connection,
+// never in a steady-state poll.
+func TestPollRequestsOnAnOlderBroker(t *testing.T) {
+	const brokers, groups = 3, 9
+	o := fakekafka.Options{Brokers: brokers, Topics: 2, Partitions: 3, Records: 2, Groups: groups, TopicsPerGroup: 1}
+	newest := pollRequests(t, o)
+	o.MaxVersions = kversion.V2_8_0()
+	old := pollRequests(t, o)
+	t.Logf("steady-state poll, newest versions: %s", format(newest))
+	t.Logf("steady-state poll, Kafka 2.8 versions: %s", format(old))
+	if newest[kafka.APIOffsetFetch] > brokers {
+		t.Errorf("%d OffsetFetch with v8, want at most one per coordinator (%d)", newest[kafka.APIOffsetFetch], brokers)
+	}
+	if old[kafka.APIOffsetFetch] != groups {
+		t.Errorf("%d OffsetFetch on 2.8 brokers, want one per group (%d)", old[kafka.APIOffsetFetch], groups)
+	}
+	for name, m := range map[string]map[string]uint64{"newest": newest, "2.8": old} {
+		if m[kafka.APIApiVersions] != 0 {
+			t.Errorf("%s: %d ApiVersions in a steady-state poll, want 0", name, m[kafka.APIApiVersions])
+		}
 	}
 }
