@@ -334,7 +334,6 @@ func portBaseName() string {
 	return base
 }
 
-
 // ZooKeeper reports whether the cluster runs in ZooKeeper mode
 // (KLE_KAFKA_MODE=zookeeper, Kafka 3.x) rather than KRaft, from its state dir.
 func (c *Cluster) ZooKeeper() bool {
