@@ -122,14 +122,14 @@ func TestEventsUncleanElectionMeasuresLoss(t *testing.T) {
 	}
 }
 
-var isrField = regexp.MustCompile(`\tIsr: ?([0-9,]*)`)
+var isrField = regexp.MustCompile(`partition 0, leader (-?\d+), replicas: [0-9,]*, isrs: ([0-9,]*)`)
 
 // checkLastReplicaGone: with the last in-sync replica (last) of partition 0
 // stopped, the partition has no leader, and the exporter reports the ISR
-// Kafka's own kafka-topics shows. That ISR is the version's behaviour:
-// ZooKeeper mode and KRaft before 4.0 keep the last member in the ISR; 4.x
-// (eligible leader replicas, KIP-966) empties the ISR and lists the replica
-// as eligible instead.
+// kcat's metadata shows. That ISR is the version's behaviour: ZooKeeper mode
+// and KRaft before 4.0 keep the last member in the ISR; 4.x (eligible
+// leader replicas, KIP-966) empties the ISR and lists the replica as
+// eligible instead.
 func checkLastReplicaGone(t *testing.T, c *kafkatest.Cluster, e *exporter, topic string, last int32) {
 	t.Helper()
 	pl := map[string]string{"topic": topic, "partition": "0"}
@@ -139,18 +139,18 @@ func checkLastReplicaGone(t *testing.T, c *kafkatest.Cluster, e *exporter, topic
 		t.Fatal(err)
 	}
 	var isr []string
-	c.WaitFor(t, 60*time.Second, "kafka-topics describing "+topic, func() (bool, string) {
-		out, err := c.TryTool(t, kafkatest.Topics, "--bootstrap-server", strings.Join(c.Bootstrap(), ","), "--describe", "--topic", topic)
+	c.WaitFor(t, 60*time.Second, "kcat's metadata of "+topic+" without a leader", func() (bool, string) {
+		out, err := c.TryKcat("", "-L", "-t", topic)
 		if err != nil {
-			return false, err.Error()
+			return false, fmt.Sprintf("%v: %s", err, out)
 		}
 		m := isrField.FindStringSubmatch(out)
-		if m == nil {
-			return false, "no Isr in: " + out
+		if m == nil || m[1] != "-1" {
+			return false, out
 		}
 		isr = nil
-		if m[1] != "" {
-			isr = strings.Split(m[1], ",")
+		if m[2] != "" {
+			isr = strings.Split(m[2], ",")
 		}
 		return true, ""
 	})
@@ -162,7 +162,7 @@ func checkLastReplicaGone(t *testing.T, c *kafkatest.Cluster, e *exporter, topic
 	if !kept && len(isr) != 0 {
 		t.Errorf("Kafka %s: ISR %v with the last in-sync replica %d stopped, want it empty (eligible leader replicas)", version, isr, last)
 	}
-	e.WaitForValue(t, 10*time.Second, "kafka_topic_partition_in_sync_replica", pl, equals(float64(len(isr))), "the ISR size kafka-topics shows")
+	e.WaitForValue(t, 10*time.Second, "kafka_topic_partition_in_sync_replica", pl, equals(float64(len(isr))), "the ISR size kcat shows")
 }
 
 // electUnclean makes want the leader of partition 0 with an unclean
