@@ -122,7 +122,7 @@ func TestEventsUncleanElectionMeasuresLoss(t *testing.T) {
 	}
 }
 
-var isrField = regexp.MustCompile(`partition 0, leader (-?\d+), replicas: [0-9,]*, isrs: ([0-9,]*)`)
+var isrField = regexp.MustCompile(`partition 0, leader (-?\d+), replicas: [0-9,]*, isrs: (\d+(?:,\d+)*)?`)
 
 // checkLastReplicaGone: with the last in-sync replica (last) of partition 0
 // stopped, the partition has no leader, and the exporter reports the ISR
