@@ -32,7 +32,7 @@ func TestAlertmanagerConfig(t *testing.T) {
 		sev := a.Labels["severity"]
 		out := run(t, amtool, "config", "routes", "test", "--config.file="+alertmanagerConfig,
 			"--verify.receivers="+receiverOf[sev],
-			"alertname="+a.Alert, "severity="+sev, "job=kafka-loss-exporter", "instance=kafka-a:9785", "topic=orders")
+			"alertname="+a.Alert, "severity="+sev, "job=kafka-loss-exporter", "cluster=kafka-a", "topic=orders")
 		if got := strings.TrimSpace(out); got != receiverOf[sev] {
 			t.Errorf("%s (severity %s) routed to %q, want %q", a.Alert, sev, got, receiverOf[sev])
 		}
@@ -41,6 +41,26 @@ func TestAlertmanagerConfig(t *testing.T) {
 	out := run(t, amtool, "config", "routes", "test", "--config.file="+alertmanagerConfig, "--verify.receivers=ticket", "alertname=Unlabelled")
 	if strings.TrimSpace(out) != "ticket" {
 		t.Errorf("alert without severity routed to %q, want ticket", out)
+	}
+}
+
+// TestAlertmanagerIgnoresReplicas checks that no route groups and no
+// inhibition matches by the exporter replica's identity (instance, pod): the
+// alerts aggregate it away, and grouping by it would split one incident.
+func TestAlertmanagerIgnoresReplicas(t *testing.T) {
+	data, err := os.ReadFile(alertmanagerConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range regexp.MustCompile(`(?m)^\s*(group_by|equal):\s*\[([^\]]*)\]`).FindAllStringSubmatch(string(data), -1) {
+		for _, l := range strings.Split(m[2], ",") {
+			if l = strings.TrimSpace(l); l == "instance" || l == "pod" {
+				t.Errorf("%s: %s lists %q; use cluster (and job) instead: %s", alertmanagerConfig, m[1], l, m[0])
+			}
+		}
+		if !strings.Contains(m[2], "cluster") {
+			t.Errorf("%s: %s lacks cluster: %s", alertmanagerConfig, m[1], m[0])
+		}
 	}
 }
 
@@ -82,7 +102,7 @@ func TestAlertmanagerInhibitions(t *testing.T) {
 	base := "http://" + addr
 	waitReady(t, base+"/-/ready", &logs)
 
-	cluster := map[string]string{"job": "kafka-loss-exporter", "instance": "kafka-a:9785"}
+	cluster := map[string]string{"job": "kafka-loss-exporter", "cluster": "kafka-a"}
 	alert := func(name, severity string, labels ...string) map[string]any {
 		l := map[string]string{"alertname": name, "severity": severity}
 		for k, v := range cluster {
@@ -107,7 +127,7 @@ func TestAlertmanagerInhibitions(t *testing.T) {
 	// The same warning on another cluster is not inhibited by this one's
 	// critical alerts.
 	other := alert("KafkaPartitionAtMinISR", "warning", "topic", "orders")
-	other["labels"].(map[string]string)["instance"] = "kafka-b:9785"
+	other["labels"].(map[string]string)["cluster"] = "kafka-b"
 	post = append(post, other)
 
 	body, _ := json.Marshal(post)
@@ -121,16 +141,16 @@ func TestAlertmanagerInhibitions(t *testing.T) {
 	}
 
 	want := map[string]bool{ // key -> inhibited
-		"KafkaPartitionOffline/kafka-a:9785/orders":                  false,
-		"KafkaPartitionUnderReplicated/kafka-a:9785/orders":          true,
-		"KafkaPartitionUnderReplicated/kafka-a:9785/payments":        false,
-		"KafkaPartitionAtMinISR/kafka-a:9785/orders":                 true,
-		"KafkaPartitionAtMinISR/kafka-b:9785/orders":                 false,
-		"KafkaConsumerGroupLagHigh/kafka-a:9785/orders":              true,
-		"KafkaConsumerGroupRetentionHeadroomLow/kafka-a:9785/clicks": false,
-		"KafkaConsumerGroupLagHigh/kafka-a:9785/clicks":              true,
-		"KafkaLossExporterPollStale/kafka-a:9785/":                   false,
-		"KafkaLossExporterCollectorFailing/kafka-a:9785/":            true,
+		"KafkaPartitionOffline/kafka-a/orders":                  false,
+		"KafkaPartitionUnderReplicated/kafka-a/orders":          true,
+		"KafkaPartitionUnderReplicated/kafka-a/payments":        false,
+		"KafkaPartitionAtMinISR/kafka-a/orders":                 true,
+		"KafkaPartitionAtMinISR/kafka-b/orders":                 false,
+		"KafkaConsumerGroupLagHigh/kafka-a/orders":              true,
+		"KafkaConsumerGroupRetentionHeadroomLow/kafka-a/clicks": false,
+		"KafkaConsumerGroupLagHigh/kafka-a/clicks":              true,
+		"KafkaLossExporterPollStale/kafka-a/":                   false,
+		"KafkaLossExporterCollectorFailing/kafka-a/":            true,
 	}
 	var got map[string]bool
 	deadline := time.Now().Add(10 * time.Second)
@@ -151,7 +171,7 @@ func TestAlertmanagerInhibitions(t *testing.T) {
 	}
 }
 
-// inhibited lists Alertmanager's alerts as alertname/instance/topic ->
+// inhibited lists Alertmanager's alerts as alertname/cluster/topic ->
 // whether an inhibition mutes it.
 func inhibited(t *testing.T, base string) map[string]bool {
 	t.Helper()
@@ -171,7 +191,7 @@ func inhibited(t *testing.T, base string) map[string]bool {
 	}
 	out := map[string]bool{}
 	for _, a := range alerts {
-		out[a.Labels["alertname"]+"/"+a.Labels["instance"]+"/"+a.Labels["topic"]] = len(a.Status.InhibitedBy) > 0
+		out[a.Labels["alertname"]+"/"+a.Labels["cluster"]+"/"+a.Labels["topic"]] = len(a.Status.InhibitedBy) > 0
 	}
 	return out
 }

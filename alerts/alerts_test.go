@@ -54,14 +54,8 @@ func TestAlertsAreComplete(t *testing.T) {
 			if s := a.Annotations["summary"]; s == "" || !strings.HasSuffix(s, ".") || strings.Count(s, ". ") > 0 {
 				t.Errorf("summary %q: want one sentence", s)
 			}
-			// An alert aggregated over the exporter's identity (HA: two
-			// replicas watch one cluster) names the cluster by its job.
-			clusterLabel := "{{ $labels.instance }}"
-			if strings.Contains(a.Expr, "without (instance, pod)") {
-				clusterLabel = "{{ $labels.job }}"
-			}
-			if d := a.Annotations["description"]; !strings.Contains(d, clusterLabel) {
-				t.Errorf("description does not name the cluster (%s): %q", clusterLabel, d)
+			if d := a.Annotations["description"]; !strings.Contains(d, "{{ or $labels.cluster $labels.job }}") {
+				t.Errorf("description does not name the cluster with {{ or $labels.cluster $labels.job }}: %q", d)
 			}
 			if got, want := a.Annotations["runbook_url"], RunbookBase+a.Alert+".md"; got != want {
 				t.Errorf("runbook_url %q, want %q", got, want)
@@ -192,6 +186,9 @@ func docRow(doc, metric string) string {
 type promtoolTests struct {
 	RuleFiles []string `yaml:"rule_files"`
 	Tests     []struct {
+		InputSeries []struct {
+			Series string `yaml:"series"`
+		} `yaml:"input_series"`
 		AlertRuleTest []struct {
 			Alertname string `yaml:"alertname"`
 			ExpAlerts []struct {

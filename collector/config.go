@@ -150,7 +150,8 @@ func (c *Config) render(w sampleWriter) {
 			w.sample(topicAtMinISRDesc, float64(atMinISR), t.Name)
 		}
 		w.sample(topicSingleInSyncDesc, float64(singleInSync), t.Name)
-		findings := risk.TopicFindings(t, cfg, racks, c.policy.Topic(t.Name))
+		th := c.policy.Topic(t.Name)
+		findings := append(risk.TopicFindings(t, cfg, racks, th), risk.ProducerFindings(t.Name, s.Producers, th)...)
 		for _, f := range findings {
 			w.sample(topicRiskDesc, 1, t.Name, f)
 		}

@@ -43,10 +43,16 @@ var (
 		"Seconds until time-based retention deletes messages the consumer group has not read: retention.ms minus the max lag in seconds; negative when it already does"+fromLastPoll, groupTopicLabel...)
 	cgRetentionLostDesc = counterFamily("kafka_consumergroup_retention_lost_messages_total",
 		"Messages retention deleted before the consumer group read them, counted once each, since the exporter started watching the group.", groupTopicLabel...)
+	cgExpiredUnreadDesc = counterFamily("kafka_consumergroup_expired_unread_messages_total",
+		"Messages the consumer group had not read when Kafka deleted its committed offsets (offsets.retention.minutes after it became Empty): skipped on its return with auto.offset.reset=latest, read again from the log start with earliest; since the exporter started watching the group.", groupTopicLabel...)
+	cgSkippedDesc = counterFamily("kafka_consumergroup_skipped_messages_total",
+		"Messages the consumer group's committed offset moved past while no member could have read them (an offset reset forward while Empty, or a return after its offsets expired or fell out of range), since the exporter started watching the group.", groupTopicLabel...)
+	cgOffsetsExpiryDesc = gaugeFamily("kafka_consumergroup_offsets_expiry_seconds",
+		"Seconds left before Kafka deletes the committed offsets of the consumer group, which has no active member (never more than the true time left: counted from the last poll that saw it active); absent when the exporter did not see it leave"+fromLastPoll, groupLabels...)
 	cgUnassignedDesc = gaugeFamily("kafka_consumergroup_unassigned_partitions",
 		"Partitions of a topic the stable consumer group subscribes to that no member is assigned: nobody reads them"+fromLastPoll, groupTopicLabel...)
 	cgTopicStatusDesc = gaugeFamily("kafka_consumergroup_topic_status",
-		"1 for the consumer group's status on the topic (OK, WARN, REWIND, STALL, STOP; the worst of its partitions), 0 for the others"+fromLastPoll, []string{"consumergroup", "topic", "status"}...)
+		"1 for the consumer group's status on the topic (OK, WARN, REWIND, SKIP, STALL, STOP; the worst of its partitions), 0 for the others"+fromLastPoll, []string{"consumergroup", "topic", "status"}...)
 	cgMembersDesc = gaugeFamily("kafka_consumergroup_members",
 		"Number of members of the consumer group"+fromLastPoll, groupLabels...)
 	cgStateDesc = gaugeFamily("kafka_consumergroup_state",
@@ -54,7 +60,7 @@ var (
 	cgRebalancesDesc = counterFamily("kafka_consumergroup_rebalances_total",
 		"Rebalances of the consumer group (generation changes, or member-set changes when the generation is not exposed) since the exporter started watching it.", groupLabels...)
 	cgStatusDesc = gaugeFamily("kafka_consumergroup_status",
-		"1 for the consumer group's status (OK, WARN, REWIND, STALL, STOP; the worst of its partitions), 0 for the others"+fromLastPoll, []string{"consumergroup", "status"}...)
+		"1 for the consumer group's status (OK, WARN, REWIND, SKIP, STALL, STOP; the worst of its partitions), 0 for the others"+fromLastPoll, []string{"consumergroup", "status"}...)
 )
 
 // ReportSource gives the latest consumer report (nil before the first poll).
@@ -76,7 +82,7 @@ func NewConsumer(source ReportSource, granularity string) *Consumer {
 
 var consumerFamilies = []*family{cgCurrentOffsetDesc, cgLagDesc, cgLagSecondsDesc, cgBehindLogStartDesc,
 	cgCurrentOffsetSumDesc, cgLagSumDesc, cgMaxLagSecondsDesc, cgHeadroomDesc, cgRetentionLostDesc,
-	cgUnassignedDesc, cgTopicStatusDesc, cgMembersDesc, cgStateDesc, cgRebalancesDesc, cgStatusDesc}
+	cgExpiredUnreadDesc, cgSkippedDesc, cgOffsetsExpiryDesc, cgUnassignedDesc, cgTopicStatusDesc, cgMembersDesc, cgStateDesc, cgRebalancesDesc, cgStatusDesc}
 
 func (c *Consumer) families() []*family { return consumerFamilies }
 
@@ -110,6 +116,9 @@ func (c *Consumer) render(w sampleWriter) {
 			}
 		}
 		counter(cgRebalancesDesc, float64(g.Rebalances), g.Name)
+		if g.OffsetsExpiryKnown {
+			gauge(cgOffsetsExpiryDesc, g.OffsetsExpiry, g.Name)
+		}
 		if g.HasStatus {
 			for _, st := range risk.Statuses {
 				gauge(cgStatusDesc, boolean(st == g.Status), g.Name, st.String())
@@ -132,6 +141,8 @@ func (c *Consumer) render(w sampleWriter) {
 				gauge(cgHeadroomDesc, t.Headroom, g.Name, t.Name)
 			}
 			counter(cgRetentionLostDesc, float64(t.RetentionLost), g.Name, t.Name)
+			counter(cgExpiredUnreadDesc, float64(t.ExpiredUnread), g.Name, t.Name)
+			counter(cgSkippedDesc, float64(t.Skipped), g.Name, t.Name)
 			if t.HasStatus {
 				for _, st := range risk.Statuses {
 					gauge(cgTopicStatusDesc, boolean(st == t.Status), g.Name, t.Name, st.String())
@@ -153,6 +164,17 @@ func (c *Consumer) render(w sampleWriter) {
 					gauge(cgLagSecondsDesc, p.LagSeconds, g.Name, t.Name, part)
 				}
 			}
+		}
+	}
+	// Groups whose offsets Kafka deleted keep their counters, so that
+	// increase() sees the messages counted when they vanished.
+	for gi := range r.Gone {
+		g := &r.Gone[gi]
+		for ti := range g.Topics {
+			t := &g.Topics[ti]
+			counter(cgRetentionLostDesc, float64(t.RetentionLost), g.Name, t.Name)
+			counter(cgExpiredUnreadDesc, float64(t.ExpiredUnread), g.Name, t.Name)
+			counter(cgSkippedDesc, float64(t.Skipped), g.Name, t.Name)
 		}
 	}
 }

@@ -29,12 +29,12 @@ func testConsumerReport() *consumers.Report {
 					{ID: 0, Committed: 100, Lag: risk.PartitionLag{Known: true, Lag: 0}, LagSeconds: 0, LagSecondsKnown: true},
 					{ID: 1, Committed: 50, Lag: risk.PartitionLag{Known: true, Lag: 50, BehindLogStart: 20}, LagSeconds: 12.5, LagSecondsKnown: true, Status: risk.StatusWarn},
 				}}}},
-		{Name: "audit", State: "Empty", MembersKnown: true, Status: risk.StatusStop, HasStatus: true,
-			Topics: []consumers.Topic{{Name: "orders", HasOffsets: true, CurrentOffsetSum: 7, LagSum: 0, Status: risk.StatusStop, HasStatus: true,
+		{Name: "audit", State: "Empty", MembersKnown: true, Status: risk.StatusStop, HasStatus: true, OffsetsExpiry: 86000, OffsetsExpiryKnown: true,
+			Topics: []consumers.Topic{{Name: "orders", HasOffsets: true, CurrentOffsetSum: 7, LagSum: 0, Status: risk.StatusStop, HasStatus: true, Skipped: 55,
 				Partitions: []consumers.Partition{
 					{ID: 0, Committed: 7, Lag: risk.PartitionLag{}},
 				}}}},
-	}}
+	}, Gone: []consumers.GoneGroup{{Name: "nightly", Topics: []consumers.GoneTopic{{Name: "orders", ExpiredUnread: 40, RetentionLost: 2}}}}}
 }
 
 func TestConsumerGolden(t *testing.T) {
@@ -49,6 +49,11 @@ kafka_consumergroup_current_offset{consumergroup="billing",partition="1",topic="
 # TYPE kafka_consumergroup_current_offset_sum gauge
 kafka_consumergroup_current_offset_sum{consumergroup="audit",topic="orders"} 7
 kafka_consumergroup_current_offset_sum{consumergroup="billing",topic="orders"} 150
+# HELP kafka_consumergroup_expired_unread_messages_total Messages the consumer group had not read when Kafka deleted its committed offsets (offsets.retention.minutes after it became Empty): skipped on its return with auto.offset.reset=latest, read again from the log start with earliest; since the exporter started watching the group.
+# TYPE kafka_consumergroup_expired_unread_messages_total counter
+kafka_consumergroup_expired_unread_messages_total{consumergroup="audit",topic="orders"} 0
+kafka_consumergroup_expired_unread_messages_total{consumergroup="billing",topic="orders"} 0
+kafka_consumergroup_expired_unread_messages_total{consumergroup="nightly",topic="orders"} 40
 # HELP kafka_consumergroup_lag Messages the consumer group has not consumed on the partition: latest offset minus committed offset, never negative, from the last poll.
 # TYPE kafka_consumergroup_lag gauge
 kafka_consumergroup_lag{consumergroup="billing",partition="0",topic="orders"} 0
@@ -72,6 +77,9 @@ kafka_consumergroup_members{consumergroup="billing"} 2
 # TYPE kafka_consumergroup_messages_behind_log_start gauge
 kafka_consumergroup_messages_behind_log_start{consumergroup="billing",partition="0",topic="orders"} 0
 kafka_consumergroup_messages_behind_log_start{consumergroup="billing",partition="1",topic="orders"} 20
+# HELP kafka_consumergroup_offsets_expiry_seconds Seconds left before Kafka deletes the committed offsets of the consumer group, which has no active member (never more than the true time left: counted from the last poll that saw it active); absent when the exporter did not see it leave, from the last poll.
+# TYPE kafka_consumergroup_offsets_expiry_seconds gauge
+kafka_consumergroup_offsets_expiry_seconds{consumergroup="audit"} 86000
 # HELP kafka_consumergroup_rebalances_total Rebalances of the consumer group (generation changes, or member-set changes when the generation is not exposed) since the exporter started watching it.
 # TYPE kafka_consumergroup_rebalances_total counter
 kafka_consumergroup_rebalances_total{consumergroup="audit"} 0
@@ -83,6 +91,12 @@ kafka_consumergroup_retention_headroom_seconds{consumergroup="billing",topic="or
 # TYPE kafka_consumergroup_retention_lost_messages_total counter
 kafka_consumergroup_retention_lost_messages_total{consumergroup="audit",topic="orders"} 0
 kafka_consumergroup_retention_lost_messages_total{consumergroup="billing",topic="orders"} 20
+kafka_consumergroup_retention_lost_messages_total{consumergroup="nightly",topic="orders"} 2
+# HELP kafka_consumergroup_skipped_messages_total Messages the consumer group's committed offset moved past while no member could have read them (an offset reset forward while Empty, or a return after its offsets expired or fell out of range), since the exporter started watching the group.
+# TYPE kafka_consumergroup_skipped_messages_total counter
+kafka_consumergroup_skipped_messages_total{consumergroup="audit",topic="orders"} 55
+kafka_consumergroup_skipped_messages_total{consumergroup="billing",topic="orders"} 0
+kafka_consumergroup_skipped_messages_total{consumergroup="nightly",topic="orders"} 0
 # HELP kafka_consumergroup_state 1 for the consumer group's current state, 0 for the others, from the last poll.
 # TYPE kafka_consumergroup_state gauge
 kafka_consumergroup_state{consumergroup="audit",state="CompletingRebalance"} 0
@@ -95,27 +109,31 @@ kafka_consumergroup_state{consumergroup="billing",state="Dead"} 0
 kafka_consumergroup_state{consumergroup="billing",state="Empty"} 0
 kafka_consumergroup_state{consumergroup="billing",state="PreparingRebalance"} 0
 kafka_consumergroup_state{consumergroup="billing",state="Stable"} 1
-# HELP kafka_consumergroup_status 1 for the consumer group's status (OK, WARN, REWIND, STALL, STOP; the worst of its partitions), 0 for the others, from the last poll.
+# HELP kafka_consumergroup_status 1 for the consumer group's status (OK, WARN, REWIND, SKIP, STALL, STOP; the worst of its partitions), 0 for the others, from the last poll.
 # TYPE kafka_consumergroup_status gauge
 kafka_consumergroup_status{consumergroup="audit",status="OK"} 0
 kafka_consumergroup_status{consumergroup="audit",status="REWIND"} 0
+kafka_consumergroup_status{consumergroup="audit",status="SKIP"} 0
 kafka_consumergroup_status{consumergroup="audit",status="STALL"} 0
 kafka_consumergroup_status{consumergroup="audit",status="STOP"} 1
 kafka_consumergroup_status{consumergroup="audit",status="WARN"} 0
 kafka_consumergroup_status{consumergroup="billing",status="OK"} 0
 kafka_consumergroup_status{consumergroup="billing",status="REWIND"} 0
+kafka_consumergroup_status{consumergroup="billing",status="SKIP"} 0
 kafka_consumergroup_status{consumergroup="billing",status="STALL"} 0
 kafka_consumergroup_status{consumergroup="billing",status="STOP"} 0
 kafka_consumergroup_status{consumergroup="billing",status="WARN"} 1
-# HELP kafka_consumergroup_topic_status 1 for the consumer group's status on the topic (OK, WARN, REWIND, STALL, STOP; the worst of its partitions), 0 for the others, from the last poll.
+# HELP kafka_consumergroup_topic_status 1 for the consumer group's status on the topic (OK, WARN, REWIND, SKIP, STALL, STOP; the worst of its partitions), 0 for the others, from the last poll.
 # TYPE kafka_consumergroup_topic_status gauge
 kafka_consumergroup_topic_status{consumergroup="audit",status="OK",topic="orders"} 0
 kafka_consumergroup_topic_status{consumergroup="audit",status="REWIND",topic="orders"} 0
+kafka_consumergroup_topic_status{consumergroup="audit",status="SKIP",topic="orders"} 0
 kafka_consumergroup_topic_status{consumergroup="audit",status="STALL",topic="orders"} 0
 kafka_consumergroup_topic_status{consumergroup="audit",status="STOP",topic="orders"} 1
 kafka_consumergroup_topic_status{consumergroup="audit",status="WARN",topic="orders"} 0
 kafka_consumergroup_topic_status{consumergroup="billing",status="OK",topic="orders"} 0
 kafka_consumergroup_topic_status{consumergroup="billing",status="REWIND",topic="orders"} 0
+kafka_consumergroup_topic_status{consumergroup="billing",status="SKIP",topic="orders"} 0
 kafka_consumergroup_topic_status{consumergroup="billing",status="STALL",topic="orders"} 0
 kafka_consumergroup_topic_status{consumergroup="billing",status="STOP",topic="orders"} 0
 kafka_consumergroup_topic_status{consumergroup="billing",status="WARN",topic="orders"} 1

@@ -10,20 +10,23 @@ import (
 // variable, a unit, a description, the job/instance filter.
 
 // Selector matchers every query carries, so that one Grafana serves many
-// clusters (one exporter target per cluster).
+// clusters (one exporter deployment per cluster, one or two replicas as
+// targets). cluster=~"$cluster" matches series without a cluster label
+// too: its All value is .*, which matches the empty value.
 const (
-	targetMatchers = `job=~"$job", instance=~"$instance"`
+	clusterMatcher = `cluster=~"$cluster"`
+	targetMatchers = `job=~"$job", ` + clusterMatcher + `, instance=~"$instance"`
 	topicMatcher   = `topic=~"$topic"`
 	groupMatcher   = `consumergroup=~"$consumergroup"`
 )
 
-// sel returns metric{job=~"$job", instance=~"$instance", extra...}.
+// sel returns metric{job=~"$job", cluster=~"$cluster", instance=~"$instance", extra...}.
 func sel(metric string, extra ...string) string {
 	return metric + "{" + strings.Join(append([]string{targetMatchers}, extra...), ", ") + "}"
 }
 
 // byTarget keeps the labels that tell clusters apart in aggregations.
-const byTarget = "job, instance"
+const byTarget = "job, cluster, instance"
 
 // query is a range query drawn over time.
 func query(expr, legend string) Target {
@@ -225,7 +228,7 @@ func column(p *Panel, name, unit string, steps []Step) *Panel {
 // linkColumn makes a table column's cells open another dashboard with the
 // cell's value as variable, keeping the data source, targets and time range.
 func linkColumn(p *Panel, name, title, uid, variable string) *Panel {
-	url := "/d/" + uid + "?${datasource:queryparam}&${job:queryparam}&${instance:queryparam}&var-" + variable +
+	url := "/d/" + uid + "?${datasource:queryparam}&${job:queryparam}&${cluster:queryparam}&${instance:queryparam}&var-" + variable +
 		"=${__value.raw}&${__url_time_range}"
 	p.FieldConfig.Overrides = append(p.FieldConfig.Overrides, Override{
 		Matcher:    map[string]any{"id": "byName", "options": name},

@@ -7,7 +7,7 @@ func canaryRate(metric string) string {
 
 // canaryQuantile is a latency percentile of a canary histogram per target.
 func canaryQuantile(q, metric string) string {
-	return "histogram_quantile(" + q + ", sum by (job, instance, le) (rate(" + sel(metric+"_bucket") +
+	return "histogram_quantile(" + q + ", sum by (job, cluster, instance, le) (rate(" + sel(metric+"_bucket") +
 		"[$__rate_interval])))"
 }
 
@@ -41,7 +41,7 @@ func Canary() *Dashboard {
 			"canary sends means its messages are not coming back: they are delayed, or lost once "+
 			"--canary.loss-timeout passes.",
 		"s", noSteps(),
-		query("max by (job, instance) (time() - "+sel("kafka_canary_last_received_timestamp_seconds")+")", "{{instance}}")))
+		query("max by (job, cluster, instance) (time() - "+sel("kafka_canary_last_received_timestamp_seconds")+")", "{{instance}}")))
 
 	l.add(4, 5, stat("Canary topic findings",
 		"Problems of the canary topic itself (replication factor below 3, min.insync.replicas below 2, unclean "+
@@ -64,7 +64,7 @@ func Canary() *Dashboard {
 			"NOT_LEADER_OR_FOLLOWER / LEADER_NOT_AVAILABLE (elections, offline partitions), timeouts. Producers "+
 			"of real data see the same errors and drop messages when their retries run out.",
 		"cps", noSteps(),
-		query("sum by (job, instance, error) (rate("+sel("kafka_canary_produce_errors_total")+"[$__rate_interval]))",
+		query("sum by (job, cluster, instance, error) (rate("+sel("kafka_canary_produce_errors_total")+"[$__rate_interval]))",
 			"{{error}} {{instance}}"))))
 	failing := alert("KafkaCanaryProduceFailing")
 	l.add(12, 8, minZero(timeseries("Produce failure ratio",

@@ -129,7 +129,7 @@ func TestDashboardVariables(t *testing.T) {
 			if ds == nil || ds["type"] != "datasource" || ds["query"] != "prometheus" {
 				t.Fatalf("datasource variable %v: want type datasource, query prometheus", ds)
 			}
-			for _, name := range []string{"job", "instance"} {
+			for _, name := range []string{"job", "cluster", "instance"} {
 				v := vars[name]
 				if v == nil {
 					t.Errorf("no %s variable", name)
@@ -140,8 +140,13 @@ func TestDashboardVariables(t *testing.T) {
 						name, v["type"], v["multi"], v["includeAll"])
 				}
 			}
-			if def, _ := vars["instance"]["definition"].(string); !strings.Contains(def, `job=~"$job"`) {
-				t.Errorf("instance variable %q is not filtered by job", def)
+			if def, _ := vars["instance"]["definition"].(string); !strings.Contains(def, `job=~"$job"`) ||
+				!strings.Contains(def, `cluster=~"$cluster"`) {
+				t.Errorf("instance variable %q is not filtered by job and cluster", def)
+			}
+			// All must also match series without a cluster label.
+			if v := vars["cluster"]; v != nil && v["allValue"] != ".*" {
+				t.Errorf("cluster variable: allValue %v, want .* (matches series without a cluster label)", v["allValue"])
 			}
 			for name, v := range vars {
 				if v["type"] != "query" {
@@ -248,8 +253,10 @@ var (
 )
 
 // TestEveryQueryIsFilteredByTarget: each selector of each query carries
-// job=~"$job" and instance=~"$instance" (the job variable's own query
-// excepted), and nothing is selected without them.
+// job=~"$job", cluster=~"$cluster" and instance=~"$instance" (the
+// variables' own queries carry those before them; the firing-alerts
+// annotation no instance, which alerts aggregate away), and nothing is
+// selected without them.
 func TestEveryQueryIsFilteredByTarget(t *testing.T) {
 	qs, err := Queries(Files)
 	if err != nil {
@@ -260,9 +267,11 @@ func TestEveryQueryIsFilteredByTarget(t *testing.T) {
 			continue
 		}
 		for _, m := range selectorRe.FindAllStringSubmatch(q.Expr, -1) {
-			wantInstance := q.Panel != "variable instance"
-			if !strings.Contains(m[2], `job=~"$job"`) || wantInstance && !strings.Contains(m[2], `instance=~"$instance"`) {
-				t.Errorf("%s: selector %s lacks job=~\"$job\", instance=~\"$instance\"", q, m[0])
+			wantCluster := q.Panel != "variable cluster"
+			wantInstance := wantCluster && q.Panel != "variable instance" && !strings.HasPrefix(q.Panel, "annotation ")
+			if !strings.Contains(m[2], `job=~"$job"`) || wantCluster && !strings.Contains(m[2], `cluster=~"$cluster"`) ||
+				wantInstance && !strings.Contains(m[2], `instance=~"$instance"`) {
+				t.Errorf("%s: selector %s lacks job=~\"$job\", cluster=~\"$cluster\", instance=~\"$instance\"", q, m[0])
 			}
 		}
 		rest := selectorRe.ReplaceAllString(q.Expr, "0")

@@ -42,10 +42,10 @@ func Render(d *Dashboard) ([]byte, error) {
 }
 
 // newDashboard wraps the panels of l with what every dashboard shares: the
-// datasource, job and instance variables (then extra ones), links to the
+// datasource, job, cluster and instance variables (then extra ones), links to the
 // other dashboards, the default time range and refresh.
 func newDashboard(uid, file, title, description string, l *layout, extra ...Variable) *Dashboard {
-	vars := append([]Variable{datasourceVariable(), jobVariable(), instanceVariable()}, extra...)
+	vars := append([]Variable{datasourceVariable(), jobVariable(), clusterVariable(), instanceVariable()}, extra...)
 	return &Dashboard{
 		Annotations: Annotations{List: []map[string]any{{
 			"builtIn":    1,
@@ -78,19 +78,20 @@ func newDashboard(uid, file, title, description string, l *layout, extra ...Vari
 
 // firingAlertsAnnotation marks, on every time series panel, when the
 // project's alerts (alerts/*.yml, all named Kafka*) fired for the selected
-// targets: "since when" at a glance. It needs the rules loaded in the
+// jobs and clusters (alerts carry no instance: they aggregate the exporter
+// replicas away): "since when" at a glance. It needs the rules loaded in the
 // Prometheus the datasource points at; without them it shows nothing.
 func firingAlertsAnnotation() map[string]any {
 	return map[string]any{
 		"datasource":      promDatasource,
 		"enable":          true,
-		"expr":            `ALERTS{alertstate="firing", alertname=~"Kafka.*", ` + targetMatchers + `}`,
+		"expr":            `ALERTS{alertstate="firing", alertname=~"Kafka.*", job=~"$job", ` + clusterMatcher + `}`,
 		"hide":            false,
 		"iconColor":       "red",
 		"name":            "Kafka loss alerts firing",
 		"step":            "1m",
 		"tagKeys":         "alertname,severity",
-		"textFormat":      "{{alertname}} {{topic}}{{consumergroup}}{{id}} on {{instance}}",
+		"textFormat":      "{{alertname}} {{topic}}{{consumergroup}}{{id}} on {{cluster}}{{job}}",
 		"titleFormat":     "{{alertname}}",
 		"useValueForTime": false,
 	}
@@ -124,10 +125,21 @@ func jobVariable() Variable {
 		"Prometheus jobs that scrape kafka-loss-exporter.")
 }
 
+// clusterVariable lists the cluster label Prometheus attaches to the
+// exporter's targets (target relabelling or external labels; the exporter
+// sets none). Without such a label it has no values and "All" (.*) matches
+// every series, so the dashboards work the same.
+func clusterVariable() Variable {
+	return queryVariable("cluster", "Cluster",
+		`label_values(kafka_loss_exporter_build_info{job=~"$job"}, cluster)`, ".*",
+		"The cluster label attached to the exporter's targets (ServiceMonitor relabelling, static_configs labels or "+
+			"external labels); empty when there is none.")
+}
+
 func instanceVariable() Variable {
-	return queryVariable("instance", "Instance (cluster)",
-		`label_values(kafka_loss_exporter_build_info{job=~"$job"}, instance)`, ".+",
-		"Exporter targets; one exporter watches one Kafka cluster.")
+	return queryVariable("instance", "Instance (replica)",
+		`label_values(kafka_loss_exporter_build_info{job=~"$job", `+clusterMatcher+`}, instance)`, ".+",
+		"Exporter targets: one per replica; one or two replicas watch one Kafka cluster.")
 }
 
 func topicVariable() Variable {

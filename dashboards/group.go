@@ -11,7 +11,7 @@ func GroupDetail() *Dashboard {
 	l.row("Status now")
 	l.add(6, 5, textStat("Status",
 		"The group's status over the last --group.status-window polls, worst over its partitions: OK; WARN (lag's "+
-			"floor rising); REWIND (offsets went back: replay); STALL (members but no progress); STOP (no member "+
+			"floor rising); REWIND (offsets went back: replay); SKIP (offsets moved past unread messages); STALL (members but no progress); STOP (no member "+
 			"while messages wait). STALL and STOP end in retention deleting unread messages. Alerts "+
 			"KafkaConsumerGroupStalled and KafkaConsumerGroupStopped.",
 		query(selG("kafka_consumergroup_status")+" == 1", "{{consumergroup}}: {{status}}")))
@@ -29,14 +29,35 @@ func GroupDetail() *Dashboard {
 		"Messages retention deleted in the time range before the group read them: lost for this group. "+
 			retention.Sentence(),
 		"none", retention.Steps(),
-		query("sum by (job, instance, consumergroup) (increase("+selG("kafka_consumergroup_retention_lost_messages_total")+
+		query("sum by (job, cluster, instance, consumergroup) (increase("+selG("kafka_consumergroup_retention_lost_messages_total")+
 			"[$__range]))", "{{consumergroup}}")))
 	l.add(4, 5, stat("Unassigned partitions",
 		"Partitions of subscribed topics that no member of a Stable group is assigned: nobody reads them, so "+
 			"their messages wait until retention deletes them.",
 		"none", above(red, 1),
-		query("sum by (job, instance, consumergroup) ("+selG("kafka_consumergroup_unassigned_partitions")+")",
+		query("sum by (job, cluster, instance, consumergroup) ("+selG("kafka_consumergroup_unassigned_partitions")+")",
 			"{{consumergroup}}")))
+
+	l.row("Offsets expiring, expired and skipped")
+	expiring := alert("KafkaConsumerGroupOffsetsExpiring")
+	l.add(8, 6, timeseries("Offsets expire in",
+		"For a group with no member: time left before Kafka deletes its committed offsets "+
+			"(offsets.retention.minutes after it became Empty). Then auto.offset.reset decides where it restarts: "+
+			"with latest it skips every unread message. Absent when the exporter did not see the group leave. "+
+			expiring.Sentence(),
+		"s", expiring.Steps(), query(selG("kafka_consumergroup_offsets_expiry_seconds"), "{{consumergroup}}")))
+	expired := alert("KafkaConsumerGroupOffsetsExpiredUnread")
+	l.add(8, 6, minZero(timeseries("Unread when offsets expired",
+		"Messages the group had not read when Kafka deleted its committed offsets, per 30 minutes: skipped on its "+
+			"return with auto.offset.reset=latest. "+expired.Sentence(),
+		"short", expired.Steps(),
+		query("increase("+selG("kafka_consumergroup_expired_unread_messages_total")+"[30m])", "{{consumergroup}} {{topic}}"))))
+	skipped := alert("KafkaConsumerGroupSkippedMessages")
+	l.add(8, 6, minZero(timeseries("Skipped messages",
+		"Messages the group's committed offset moved past while no member could read them (a reset to the log "+
+			"end, a return after expiry), per 30 minutes: lost for this group, never processed. "+skipped.Sentence(),
+		"short", skipped.Steps(),
+		query("increase("+selG("kafka_consumergroup_skipped_messages_total")+"[30m])", "{{consumergroup}} {{topic}}"))))
 
 	l.row("Lag and retention headroom")
 	lag := alert("KafkaConsumerGroupLagHigh")

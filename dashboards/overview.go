@@ -8,13 +8,44 @@ const (
 	CanaryUID   = "kle-canary"
 )
 
-// perTarget sums a metric per exporter target (cluster).
+// perTarget sums a metric per exporter target (replica of a cluster).
 func perTarget(expr string) string { return "sum by (" + byTarget + ") (" + expr + ")" }
+
+// perCluster sums a metric per cluster, counting what two replicas of one
+// cluster both report once (the larger value), as the alerts do.
+func perCluster(expr string) string {
+	return "sum by (job, cluster) (max without (instance, pod) (" + expr + "))"
+}
+
+// fleet is the overview's first row: one line per cluster (per job when
+// no cluster label is attached) with what needs attention.
+func fleet(l *layout) {
+	l.row("Fleet: every cluster")
+	t := table("Clusters",
+		"One row per cluster (the cluster label attached to the exporter's targets; per job without one), the "+
+			"replicas of one cluster counted once: loss-risk findings on topics and cluster-wide settings, "+
+			"partitions under min.insync.replicas now, and the suspected unclean leader elections and truncated "+
+			"(vanished) messages of the time range. Pick a cluster in the variable above to see it alone.",
+		"none", nil,
+		[]string{"topic findings", "cluster findings", "under min ISR", "unclean elections", "truncated messages"}, nil,
+		tableQuery(perCluster(sel("kafka_topic_loss_risk"))),
+		tableQuery(perCluster(sel("kafka_cluster_loss_risk"))),
+		tableQuery(perCluster(sel("kafka_topic_under_min_isr_partitions"))),
+		tableQuery(perCluster("increase("+sel("kafka_topic_unclean_leader_elections_suspected_total")+"[$__range])")),
+		tableQuery(perCluster("increase("+sel("kafka_topic_truncated_messages_total")+"[$__range])")))
+	column(t, "topic findings", "none", above(blue, 1))
+	column(t, "cluster findings", "none", above(blue, 1))
+	column(t, "under min ISR", "none", alert("KafkaPartitionUnderMinISR").Steps())
+	column(t, "unclean elections", "none", alert("KafkaUncleanLeaderElectionSuspected").Steps())
+	column(t, "truncated messages", "none", alert("KafkaMessagesTruncated").Steps())
+	l.add(24, 6, t)
+}
 
 // Overview is the "Loss risk overview": are we losing messages, where, since
 // when.
 func Overview() *Dashboard {
 	l := &layout{}
+	fleet(l)
 	l.row("Are messages being lost or at risk right now?")
 	offline := alert("KafkaPartitionOffline")
 	l.add(4, 5, stat("Offline partitions",
@@ -91,7 +122,7 @@ func Overview() *Dashboard {
 			"for its detail. Only topics with a score above 0 are listed: an empty table is an all-clear.",
 		"none", nil, []string{"score", ""}, []string{"job"},
 		tableQuery("topk(20, "+sel("kafka_topic_loss_risk_score")+" > 0)"),
-		tableQuery(sel("kafka_topic_loss_risk")+" == 1 and on (job, instance, topic) topk(20, "+
+		tableQuery(sel("kafka_topic_loss_risk")+" == 1 and on (job, cluster, instance, topic) topk(20, "+
 			sel("kafka_topic_loss_risk_score")+" > 0)"))
 	column(risky, "score", "none", above(yellow, 1, orange, 20, red, 40))
 	l.add(12, 9, linkColumn(risky, "topic", "Topic detail", TopicUID, "topic"))
@@ -104,7 +135,7 @@ func Overview() *Dashboard {
 			lagAlert.Sentence(),
 		"s", nil, []string{"headroom", "max lag"}, []string{"job"},
 		tableQuery("bottomk(20, "+sel("kafka_consumergroup_retention_headroom_seconds")+")"),
-		tableQuery(sel("kafka_consumergroup_max_lag_seconds")+" and on (job, instance, consumergroup, topic) bottomk(20, "+
+		tableQuery(sel("kafka_consumergroup_max_lag_seconds")+" and on (job, cluster, instance, consumergroup, topic) bottomk(20, "+
 			sel("kafka_consumergroup_retention_headroom_seconds")+")"))
 	column(headroom, "headroom", "s", headroomAlert.Steps())
 	column(headroom, "max lag", "s", lagAlert.Steps())

@@ -17,7 +17,7 @@ import (
 // ParseValues are the variable values TestQueriesParse substitutes: what
 // Grafana sends for "All" and typical built-in intervals.
 var ParseValues = map[string]string{
-	"job": ".+", "instance": ".+", "topic": ".+", "consumergroup": ".+",
+	"job": ".+", "cluster": ".*", "instance": ".+", "topic": ".+", "consumergroup": ".+",
 	"__rate_interval": "1m", "__range": "6h", "__interval": "15s",
 }
 

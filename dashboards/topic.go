@@ -64,7 +64,7 @@ func TopicDetail() *Dashboard {
 	l.add(10, 6, table("Loss-risk findings",
 		"Configuration and placement findings that make loss possible (replication_factor_below_3, "+
 			"min_insync_replicas_below_2, no_write_fault_tolerance, unclean_leader_election_enabled, "+
-			"replicas_in_one_rack); docs/risks.md explains each and its fix. Alert KafkaTopicLossRisk (info). An "+
+			"replicas_in_one_rack, non_idempotent_writes); docs/risks.md explains each and its fix. Alert KafkaTopicLossRisk (info). An "+
 			"empty table means no finding.",
 		"none", nil, []string{""}, []string{"job"}, tableQuery(selT("kafka_topic_loss_risk")+" == 1")))
 
@@ -101,13 +101,39 @@ func TopicDetail() *Dashboard {
 		query("increase("+selT("kafka_topic_unclean_leader_elections_suspected_total")+"[$__rate_interval])",
 			"unclean elections {{topic}}"))))
 
+	l.row("Producers and transactions")
+	l.add(4, 8, stat("Idempotent producers",
+		"Active idempotent or transactional producers of the topic (DescribeProducers, read every "+
+			"--producers.poll.interval). 0 on a topic that is written means its writers are not idempotent: retries "+
+			"may duplicate or reorder messages and acks=0 or 1 loses acknowledged messages when a leader fails "+
+			"(finding non_idempotent_writes, docs/risks.md).",
+		"none", []Step{{Color: orange}, {Color: green, Value: ptr(1.0)}},
+		query(selT("kafka_topic_idempotent_producers"), "{{topic}}")))
+	hanging := alert("KafkaTransactionHanging")
+	l.add(4, 8, stat("Hanging transactions",
+		"Transactions writing the topic that are open past their own transaction.timeout.ms: read_committed "+
+			"consumers, compaction and retention are stuck behind them until they are aborted. "+hanging.Sentence(),
+		"none", hanging.Steps(), query(selT("kafka_topic_hanging_transactions"), "{{topic}}")))
+	openTxn := alert("KafkaTransactionOpenTooLong")
+	l.add(8, 8, minZero(timeseries("Oldest open transaction",
+		"Age of the oldest open transaction writing the topic, as of the last producer-side read; no line means "+
+			"none is open. read_committed consumers see nothing written after it began; if it never ends, "+
+			"retention deletes messages they have not read. "+openTxn.Sentence(),
+		"s", openTxn.Steps(), query(selT("kafka_topic_oldest_open_transaction_seconds"), "{{topic}}"))))
+	l.add(8, 8, minZero(timeseries("Messages hidden from read_committed consumers",
+		"High watermark minus last stable offset per partition: messages read_committed consumers cannot read yet "+
+			"because a transaction before them is open; while it grows, retention may delete messages they never read. "+
+			"Only partitions with a transactional producer have a line.",
+		"short", noSteps(),
+		query(selT("kafka_topic_partition_last_stable_offset_lag"), "{{topic}}/{{partition}}"))))
+
 	l.row("Producers and consumers")
 	l.add(8, 8, minZero(timeseries("Produce rate",
 		"Messages appended per second (from the partitions' latest offsets, not from producers): what is at stake "+
 			"when the topic loses a replica, and what a lagging consumer must catch up with. A drop to 0 while "+
 			"partitions are offline or under min ISR is producers failing to write.",
 		"cps", noSteps(),
-		query("sum by (job, instance, topic) (rate("+selT("kafka_topic_messages_in_total")+"[$__rate_interval]))",
+		query("sum by (job, cluster, instance, topic) (rate("+selT("kafka_topic_messages_in_total")+"[$__rate_interval]))",
 			"{{topic}}"))))
 	lag := alert("KafkaConsumerGroupLagHigh")
 	l.add(8, 8, minZero(timeseries("Consumer lag in seconds",

@@ -40,9 +40,12 @@ type flags struct {
 	topicFilter, topicExclude string
 
 	configPollInterval time.Duration
-	riskConfigFile     string
-	consumer           *consumerFlags
-	canary             *canaryFlags
+	// producersPollInterval is the time between two reads of the producer
+	// side (--producers.poll.interval).
+	producersPollInterval time.Duration
+	riskConfigFile        string
+	consumer              *consumerFlags
+	canary                *canaryFlags
 	// partitionSeries is "all" or "at-risk" (--partition.series).
 	partitionSeries string
 }
@@ -95,6 +98,7 @@ func defineFlags(app *kingpin.Application) *flags {
 		Default("").StringVar(&f.topicExclude)
 
 	durationFlag(app, "config.poll.interval", "Time between two reads of topic and broker configuration (DescribeConfigs); a new topic or broker is read at the next poll.", "5m", &f.configPollInterval)
+	durationFlag(app, "producers.poll.interval", "Time between two reads of the producer side: active idempotent producers (DescribeProducers), open transactions (ListTransactions, DescribeTransactions) and last stable offsets (ListOffsets read_committed).", "1m", &f.producersPollInterval)
 	app.Flag("risk.config", "YAML policy file setting the loss-risk thresholds and exemptions (see docs/risks.md; empty: the defaults).").
 		Default("").StringVar(&f.riskConfigFile)
 	enumFlag(app, "partition.series", "Per-partition series (kafka_topic_partition_*): all, or at-risk (only for partitions that are not healthy: offline, under-replicated, with an offline replica, a Metadata error or unknown offsets; per-topic counts stay for every topic; see docs/scale.md).",
@@ -120,6 +124,9 @@ func (f *flags) validate() error {
 	}
 	if f.configPollInterval <= 0 {
 		return fmt.Errorf("--config.poll.interval must be positive, got %s", f.configPollInterval)
+	}
+	if f.producersPollInterval <= 0 {
+		return fmt.Errorf("--producers.poll.interval must be positive, got %s", f.producersPollInterval)
 	}
 	if f.kafka.Timeout > f.pollTimeout {
 		return fmt.Errorf("--kafka.timeout (%s) must not exceed --poll.timeout (%s)", f.kafka.Timeout, f.pollTimeout)

@@ -33,7 +33,7 @@ func defineConsumerFlags(app *kingpin.Application) *consumerFlags {
 		collector.GranularityPartition, &f.granularity, collector.GranularityPartition, collector.GranularityTopic)
 	intFlag(app, "lag.table-points", "Points kept per partition in the (latest offset, time) table that lag in seconds is interpolated from; each costs 16 bytes.",
 		"32", &f.tablePoints)
-	intFlag(app, "group.status-window", "Number of polls a consumer group's status (OK, WARN, REWIND, STALL, STOP) is judged over.",
+	intFlag(app, "group.status-window", "Number of polls a consumer group's status (OK, WARN, REWIND, SKIP, STALL, STOP) is judged over.",
 		"10", &f.statusWindow)
 	app.Flag("lag.read-timestamps", "When the exporter's offset history does not reach back to a group's next message (after start-up, or for a group far behind), read that message's timestamp (one Fetch per partition leader, only in polls that need it) instead of leaving its lag in seconds out.").
 		Default("false").BoolVar(&f.readTimestamps)

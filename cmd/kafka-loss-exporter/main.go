@@ -144,6 +144,7 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 		fetch.NewConsumerGroups(client, groupOpts),
 		fetch.NewRetention(client, f.consumer.retentionRefresh),
 		fetch.NewControllerQuorum(client),
+		fetch.NewProducers(client, f.producersPollInterval),
 	}
 	if f.consumer.readTimestamps {
 		steps = append(steps, fetch.NewRecordTimestamps(client, groupTracker.Needs))
@@ -173,6 +174,7 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 			collector.NewConfig(source, riskPolicy, partitionSeries),
 			collector.NewConsumer(freshReports{groupTracker, source}, f.consumer.granularity),
 			collector.NewControllerQuorum(source),
+			collector.NewProducers(source),
 		}
 	}
 	var rendering *snapshot.Snapshot // only used on the poll goroutine

@@ -16,6 +16,22 @@ type Report struct {
 	Snapshot *snapshot.Snapshot
 	// Groups are sorted by name.
 	Groups []Group
+	// Gone are the groups whose offsets Kafka deleted (expiry, or an
+	// operator's delete) and that did not come back yet, sorted by name:
+	// their counters stay exported.
+	Gone []GoneGroup
+}
+
+// GoneGroup is a vanished group's counters.
+type GoneGroup struct {
+	Name   string
+	Topics []GoneTopic
+}
+
+// GoneTopic is a vanished group's counters on one topic.
+type GoneTopic struct {
+	Name                                  string
+	ExpiredUnread, Skipped, RetentionLost uint64
 }
 
 // Group is one consumer group's judged state.
@@ -29,6 +45,11 @@ type Group struct {
 	// Rebalances counts the rebalances seen since the exporter started
 	// watching the group.
 	Rebalances uint64
+	// OffsetsExpiry is the time in seconds left before Kafka deletes the
+	// committed offsets of the group, which has no active member
+	// (risk.OffsetsExpiry); known only when the exporter saw the clock start.
+	OffsetsExpiry      float64
+	OffsetsExpiryKnown bool
 	// Status is the worst status over the group's partitions; HasStatus is
 	// false when the group has no evaluated partition.
 	Status    risk.Status
@@ -56,6 +77,11 @@ type Topic struct {
 	// RetentionLost counts the messages retention deleted before the group
 	// read them, since the exporter started.
 	RetentionLost uint64
+	// ExpiredUnread counts the messages the group had not read when Kafka
+	// deleted its committed offsets (risk.ExpiredUnread); Skipped the
+	// messages its committed offset moved past unread
+	// (risk.SkippedMessages); both since the exporter started.
+	ExpiredUnread, Skipped uint64
 	// Unassigned counts partitions of a subscribed topic assigned to no
 	// member of a stable group with members; UnassignedKnown says whether
 	// it could be judged.

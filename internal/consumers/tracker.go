@@ -2,6 +2,7 @@ package consumers
 
 import (
 	"sort"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,7 +21,14 @@ type Options struct {
 	// ReadTimestamps makes Needs list the records whose timestamps would
 	// give a lag in seconds the tables cannot (--lag.read-timestamps).
 	ReadTimestamps bool
+	// MaxGoneGroups bounds how many vanished groups (offsets expired or
+	// deleted) are remembered to judge their return; 0 means
+	// DefaultMaxGoneGroups.
+	MaxGoneGroups int
 }
+
+// DefaultMaxGoneGroups is the default of Options.MaxGoneGroups.
+const DefaultMaxGoneGroups = 10000
 
 // Tracker keeps per-partition lag tables and per-group state across polls.
 // Observe is called by the poller for every poll, on its goroutine; Report
@@ -28,9 +36,13 @@ type Options struct {
 type Tracker struct {
 	opts Options
 
-	mu       sync.Mutex
-	topics   map[string]*topicTables
-	groups   map[string]*groupState
+	mu     sync.Mutex
+	topics map[string]*topicTables
+	groups map[string]*groupState
+	// gone are the groups whose offsets vanished, kept for
+	// offsets.retention.minutes (at most MaxGoneGroups) to judge their
+	// return and to keep their counters exported.
+	gone     map[string]*groupState
 	lastPoll time.Time // start of the last poll that read the metadata
 	// needs are the records to read for lag in seconds at the next poll;
 	// asked remembers, by partition, the offset last asked for, so that a
@@ -61,17 +73,54 @@ type groupState struct {
 	rebalances uint64
 	lost       map[string]uint64 // by topic
 	parts      map[partKey]*partState
+
+	// protocolType is the last non-empty protocol type the group had: a
+	// group that uses membership keeps it while Empty.
+	protocolType string
+	// polled is true once the group was judged at a poll, so empty and
+	// the partitions' last offsets describe that poll.
+	polled bool
+	// empty says whether the group had no active member at the last poll.
+	empty bool
+	// activeAt is the last poll that saw the group with active members
+	// (zero when none did since the exporter started watching it).
+	activeAt time.Time
+	// expiredUnread and skipped count messages by topic (see
+	// risk.ExpiredUnread and risk.SkippedMessages).
+	expiredUnread map[string]uint64
+	skipped       map[string]uint64
+	// goneAt is when the group's offsets vanished (zero while it exists);
+	// returned marks the first poll after it came back.
+	goneAt   time.Time
+	returned bool
 }
 
 type partState struct {
 	countedUpTo int64
 	window      []risk.Observation
+	// committed, logStart and latest are the commit and the partition's
+	// offsets at the last poll (committed -1 before the first).
+	committed, logStart, latest int64
+	// commitSince is the last poll before the commit last changed (Unix
+	// nanoseconds), for commits without group membership (their expiry
+	// runs from the commit); 0 when the exporter has not seen it change.
+	commitSince int64
+	// sinceSkip counts the polls since the commit last skipped messages
+	// (risk.SkippedMessages); noSkip when it did not within the window.
+	sinceSkip uint16
 }
+
+// noSkip is partState.sinceSkip when no skip is in the status window.
+const noSkip = ^uint16(0)
 
 // NewTracker returns an empty tracker.
 func NewTracker(opts Options) *Tracker {
 	opts.StatusWindow = max(opts.StatusWindow, risk.MinStatusWindow)
-	return &Tracker{opts: opts, topics: map[string]*topicTables{}, groups: map[string]*groupState{}, asked: map[partKey]int64{}}
+	if opts.MaxGoneGroups <= 0 {
+		opts.MaxGoneGroups = DefaultMaxGoneGroups
+	}
+	return &Tracker{opts: opts, topics: map[string]*topicTables{}, groups: map[string]*groupState{},
+		gone: map[string]*groupState{}, asked: map[partKey]int64{}}
 }
 
 // Needs returns the records whose timestamps the next poll should read: the
@@ -113,22 +162,174 @@ func (t *Tracker) Observe(s *snapshot.Snapshot, err error) {
 	t.updateTables(s)
 	t.applyRecordTimes(s)
 	t.needs, t.needSet = t.needs[:0], map[snapshot.RecordRef]bool{}
+	retention, retentionKnown := offsetsRetention(s)
 	r := &Report{Snapshot: s, Groups: make([]Group, 0, len(s.Groups))}
 	live := make(map[string]bool, len(s.Groups))
 	for gi := range s.Groups {
 		g := &s.Groups[gi]
 		live[g.Name] = true
-		r.Groups = append(r.Groups, t.judgeGroup(s, g))
+		out := t.judgeGroup(s, g)
+		if retentionKnown {
+			out.OffsetsExpiry, out.OffsetsExpiryKnown = t.offsetsExpiry(g, retention, s.Time)
+		}
+		r.Groups = append(r.Groups, out)
 	}
 	if s.Succeeded(fetch.CollectorConsumerGroups) {
-		for name := range t.groups {
+		for name, st := range t.groups {
 			if !live[name] {
-				delete(t.groups, name)
+				t.vanish(s, name, st)
 			}
 		}
 	}
+	t.forgetGone(s.Time, retention)
+	r.Gone = t.goneReport()
 	t.lastPoll = s.Time
 	t.report.Store(r)
+}
+
+// offsetsRetention is offsets.retention.minutes as the brokers report it
+// (the shortest, should they differ), unknown when no broker's
+// configuration could be read.
+func offsetsRetention(s *snapshot.Snapshot) (time.Duration, bool) {
+	if s.Configs == nil {
+		return 0, false
+	}
+	var shortest time.Duration
+	known := false
+	for _, rc := range s.Configs.Brokers {
+		v, ok := rc.Get(fetch.ConfigOffsetsRetentionMinutes)
+		if !ok {
+			continue
+		}
+		minutes, err := strconv.ParseInt(v.Value, 10, 64)
+		if err != nil || minutes <= 0 {
+			continue
+		}
+		d := time.Duration(minutes) * time.Minute
+		if !known || d < shortest {
+			shortest, known = d, true
+		}
+	}
+	return shortest, known
+}
+
+// offsetsExpiry is the time left before Kafka deletes the offsets of a group
+// without active members (risk.OffsetsExpiry), known only when the exporter
+// saw the clock start: the group leave (groups with membership), or every
+// commit change (groups that only commit offsets).
+func (t *Tracker) offsetsExpiry(g *snapshot.Group, retention time.Duration, now time.Time) (float64, bool) {
+	st := t.groups[g.Name]
+	if st == nil || len(g.Offsets) == 0 {
+		return 0, false
+	}
+	if has, known := g.HasActiveMembers(); has || !known {
+		return 0, false
+	}
+	if st.protocolType != "" {
+		if st.activeAt.IsZero() {
+			return 0, false
+		}
+		return risk.OffsetsExpiry(retention, st.activeAt, now), true
+	}
+	// Commits without membership expire one by one, each retention after
+	// its commit: the first to go decides.
+	var earliest int64
+	for _, co := range g.Offsets {
+		ps := st.parts[partKey{co.Topic, co.Partition}]
+		if ps == nil || ps.commitSince == 0 {
+			return 0, false
+		}
+		if earliest == 0 || ps.commitSince < earliest {
+			earliest = ps.commitSince
+		}
+	}
+	if earliest == 0 {
+		return 0, false
+	}
+	return risk.OffsetsExpiry(retention, time.Unix(0, earliest), now), true
+}
+
+// vanish handles a group that is no longer listed: if it had no active
+// member, Kafka deleted its offsets (expiry, or an operator's delete), and
+// what it had not read is counted; it is kept to judge its return.
+func (t *Tracker) vanish(s *snapshot.Snapshot, name string, st *groupState) {
+	delete(t.groups, name)
+	if !st.polled || !st.empty {
+		return
+	}
+	for key, ps := range st.parts {
+		t.countExpired(s, st, key, ps)
+	}
+	st.goneAt = s.Time
+	t.gone[name] = st
+}
+
+// countExpired counts the messages a group had not read on a partition
+// whose committed offset Kafka deleted.
+func (t *Tracker) countExpired(s *snapshot.Snapshot, st *groupState, key partKey, ps *partState) {
+	topic := s.Topic(key.topic)
+	if topic == nil || ps.committed < 0 {
+		return // the topic was deleted (or filtered out): nothing is unread
+	}
+	logStart, latest := ps.logStart, ps.latest
+	if p := partitionOf(topic, key.partition); p != nil && p.Offsets.Known {
+		logStart, latest = p.Offsets.Oldest, p.Offsets.Latest
+	}
+	st.expiredUnread[key.topic] += uint64(risk.ExpiredUnread(ps.committed, logStart, latest))
+}
+
+// forgetGone drops the vanished groups kept longer than the offsets
+// retention (Kafka would have forgotten them too), and the oldest beyond
+// MaxGoneGroups.
+func (t *Tracker) forgetGone(now time.Time, retention time.Duration) {
+	if retention <= 0 {
+		retention = risk.DefaultOffsetsRetention
+	}
+	for name, st := range t.gone {
+		if now.Sub(st.goneAt) > retention {
+			delete(t.gone, name)
+		}
+	}
+	for len(t.gone) > t.opts.MaxGoneGroups {
+		oldest := ""
+		for name, st := range t.gone {
+			if oldest == "" || st.goneAt.Before(t.gone[oldest].goneAt) {
+				oldest = name
+			}
+		}
+		delete(t.gone, oldest)
+	}
+}
+
+// goneReport lists the vanished groups' counters, sorted by name.
+func (t *Tracker) goneReport() []GoneGroup {
+	out := make([]GoneGroup, 0, len(t.gone))
+	for name, st := range t.gone {
+		g := GoneGroup{Name: name}
+		for _, topic := range sortedKeys(st.expiredUnread, st.skipped, st.lost) {
+			g.Topics = append(g.Topics, GoneTopic{Name: topic, ExpiredUnread: st.expiredUnread[topic],
+				Skipped: st.skipped[topic], RetentionLost: st.lost[topic]})
+		}
+		out = append(out, g)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// sortedKeys returns the keys of the maps, each once, sorted.
+func sortedKeys(maps ...map[string]uint64) []string {
+	seen := map[string]bool{}
+	var keys []string
+	for _, m := range maps {
+		for k := range m {
+			if !seen[k] {
+				seen[k] = true
+				keys = append(keys, k)
+			}
+		}
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // updateTables adds this poll's latest offsets to the lag tables, restarting
@@ -192,7 +393,13 @@ func (t *Tracker) updateTables(s *snapshot.Snapshot) {
 func (t *Tracker) judgeGroup(s *snapshot.Snapshot, g *snapshot.Group) Group {
 	st := t.groups[g.Name]
 	if st == nil {
-		st = &groupState{lost: map[string]uint64{}, parts: map[partKey]*partState{}}
+		if st = t.gone[g.Name]; st != nil {
+			delete(t.gone, g.Name) // it came back after its offsets vanished
+			st.goneAt, st.returned = time.Time{}, true
+		} else {
+			st = &groupState{lost: map[string]uint64{}, parts: map[partKey]*partState{},
+				expiredUnread: map[string]uint64{}, skipped: map[string]uint64{}}
+		}
 		t.groups[g.Name] = st
 		st.view = viewOf(g)
 	} else {
@@ -203,6 +410,15 @@ func (t *Tracker) judgeGroup(s *snapshot.Snapshot, g *snapshot.Group) Group {
 		}
 	}
 	has, known := g.HasActiveMembers()
+	curEmpty := known && !has
+	if g.ProtocolType != "" {
+		st.protocolType = g.ProtocolType
+	}
+	if has {
+		st.activeAt = s.Time
+	}
+	prevEmpty, prevPolled, returned := st.empty, st.polled, st.returned
+	st.polled, st.empty, st.returned = true, curEmpty, false
 	out := Group{Name: g.Name, State: g.State, Members: len(g.Members), MembersKnown: known, Rebalances: st.rebalances}
 
 	topics := map[string]*Topic{}
@@ -230,10 +446,33 @@ func (t *Tracker) judgeGroup(s *snapshot.Snapshot, g *snapshot.Group) Group {
 		ps := st.parts[key]
 		tt := t.topics[co.Topic]
 		if ps == nil {
-			ps = &partState{}
+			ps = &partState{committed: -1, sinceSkip: noSkip}
 			st.parts[key] = ps
 		} else if tt != nil && int(co.Partition) < len(tt.reset) && tt.reset[co.Partition] {
-			*ps = partState{}
+			*ps = partState{committed: -1, sinceSkip: noSkip}
+		}
+		var skipped int64
+		if ps.committed >= 0 && (prevPolled || returned) {
+			skipped = risk.SkippedMessages(risk.SkipObservation{
+				Prev: ps.committed, Cur: co.Offset, PrevLogStart: ps.logStart, PrevLatest: ps.latest,
+				PrevEmpty: prevEmpty, CurEmpty: curEmpty, HadMembership: st.protocolType != "", Returned: returned,
+			})
+			st.skipped[co.Topic] += uint64(skipped)
+			if co.Offset != ps.committed && !t.lastPoll.IsZero() {
+				ps.commitSince = t.lastPoll.UnixNano()
+			}
+		}
+		switch {
+		case skipped > 0:
+			ps.sinceSkip = 0
+		case ps.sinceSkip < noSkip && int(ps.sinceSkip)+1 < t.opts.StatusWindow:
+			ps.sinceSkip++
+		default:
+			ps.sinceSkip = noSkip
+		}
+		ps.committed = co.Offset
+		if p.Offsets.Known {
+			ps.logStart, ps.latest = p.Offsets.Oldest, p.Offsets.Latest
 		}
 		tp := topicOf(co.Topic)
 		tp.HasOffsets = true
@@ -261,15 +500,21 @@ func (t *Tracker) judgeGroup(s *snapshot.Snapshot, g *snapshot.Group) Group {
 				tp.MaxLagSeconds = max(tp.MaxLagSeconds, part.LagSeconds)
 				tp.MaxLagSecondsKnown = true
 			}
-			part.Status = risk.PartitionStatus(ps.window, t.opts.StatusWindow, has, known)
+			part.Status = risk.PartitionStatus(ps.window, t.opts.StatusWindow, has, known, ps.sinceSkip != noSkip)
 			tp.Status, tp.HasStatus = risk.Worst(tp.Status, part.Status), true
 			out.Status, out.HasStatus = risk.Worst(out.Status, part.Status), true
 		}
 		tp.Partitions = append(tp.Partitions, part)
 	}
 	if g.OffsetsKnown {
-		for key := range st.parts {
+		for key, ps := range st.parts {
 			if !committed[key] {
+				if prevEmpty && curEmpty {
+					// Kafka deleted this commit of a group without
+					// members (expiry of a commit made without
+					// membership, or an operator's delete-offsets).
+					t.countExpired(s, st, key, ps)
+				}
 				delete(st.parts, key)
 			}
 		}
@@ -295,6 +540,8 @@ func (t *Tracker) judgeGroup(s *snapshot.Snapshot, g *snapshot.Group) Group {
 			tp.Headroom, tp.HeadroomKnown = risk.RetentionHeadroom(r, tp.MaxLagSeconds)
 		}
 		tp.RetentionLost = st.lost[name]
+		tp.ExpiredUnread = st.expiredUnread[name]
+		tp.Skipped = st.skipped[name]
 		out.Topics = append(out.Topics, *tp)
 	}
 	return out

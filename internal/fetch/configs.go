@@ -40,7 +40,12 @@ var BrokerConfigNames = []string{
 	"transaction.state.log.replication.factor",
 	"transaction.state.log.min.isr",
 	"broker.rack",
+	ConfigOffsetsRetentionMinutes,
 }
+
+// ConfigOffsetsRetentionMinutes is the broker setting after which Kafka
+// deletes the committed offsets of a group without members.
+const ConfigOffsetsRetentionMinutes = "offsets.retention.minutes"
 
 // readConfigsFunc reads the configuration of the given brokers and topics.
 type readConfigsFunc func(ctx context.Context, brokers []int32, topics []string) (*snapshot.Configs, error)

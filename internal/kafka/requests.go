@@ -17,6 +17,12 @@ const (
 	APIFetch           = "Fetch"
 	// APIConsumerGroupDescribe describes KIP-848 consumer groups.
 	APIConsumerGroupDescribe = "ConsumerGroupDescribe"
+	// APIDescribeProducers lists a partition's active producers (KIP-664).
+	APIDescribeProducers = "DescribeProducers"
+	// APIListTransactions lists the transactions a coordinator holds.
+	APIListTransactions = "ListTransactions"
+	// APIDescribeTransactions describes transactions at their coordinator.
+	APIDescribeTransactions = "DescribeTransactions"
 )
 
 // RequestCounts counts the Kafka requests the exporter sent, by API. It is

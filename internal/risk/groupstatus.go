@@ -14,6 +14,10 @@ const (
 	// StatusRewind: the committed offset went backwards (an offset reset
 	// or a replay): messages are read again, or were skipped before.
 	StatusRewind
+	// StatusSkip: the committed offset moved forward past messages no
+	// member could have read (SkippedMessages): an offset reset to the log
+	// end, or a return after the offsets expired.
+	StatusSkip
 	// StatusStall: the group has members but its committed offset does not
 	// move while messages wait.
 	StatusStall
@@ -22,7 +26,7 @@ const (
 )
 
 // Statuses lists every status, least severe first.
-var Statuses = []Status{StatusOK, StatusWarn, StatusRewind, StatusStall, StatusStop}
+var Statuses = []Status{StatusOK, StatusWarn, StatusRewind, StatusSkip, StatusStall, StatusStop}
 
 // String is the status label value.
 func (s Status) String() string {
@@ -33,6 +37,8 @@ func (s Status) String() string {
 		return "WARN"
 	case StatusRewind:
 		return "REWIND"
+	case StatusSkip:
+		return "SKIP"
 	case StatusStall:
 		return "STALL"
 	case StatusStop:
@@ -65,6 +71,8 @@ const MinStatusWindow = 3
 //     messages pile up), the lag is always measured against the current log
 //     end, so STOP fires with the first message the stopped group misses.
 //  2. REWIND: the committed offset went down between two polls of the window.
+//     SKIP: the committed offset skipped messages (SkippedMessages) at a poll
+//     of the window (skipped).
 //  3. STALL: the window is full, the committed offset is the same in every
 //     observation and the lag is above 0 in every one: the group has
 //     members but does not progress. (OffsetFetch does not return commit
@@ -79,7 +87,7 @@ const MinStatusWindow = 3
 //  5. OK otherwise.
 //
 // An empty window is OK.
-func PartitionStatus(obs []Observation, window int, hasMembers, membersKnown bool) Status {
+func PartitionStatus(obs []Observation, window int, hasMembers, membersKnown, skipped bool) Status {
 	n := len(obs)
 	if n == 0 {
 		return StatusOK
@@ -93,6 +101,9 @@ func PartitionStatus(obs []Observation, window int, hasMembers, membersKnown boo
 		if obs[i].Committed < obs[i-1].Committed {
 			return StatusRewind
 		}
+	}
+	if skipped {
+		return StatusSkip
 	}
 	if n < window {
 		return StatusOK

@@ -37,10 +37,28 @@ func TestPartitionStatus(t *testing.T) {
 		{"lag grew but is back to 0", obs(10, 1, 20, 2, 30, 3, 40, 0), true, true, StatusOK},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := PartitionStatus(tc.obs, 4, tc.hasMembers, tc.membersKnown); got != tc.want {
+			if got := PartitionStatus(tc.obs, 4, tc.hasMembers, tc.membersKnown, false); got != tc.want {
 				t.Fatalf("PartitionStatus = %s, want %s", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestPartitionStatusSkip(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		obs        []Observation
+		hasMembers bool
+		want       Status
+	}{
+		{"reset to the log end while Empty: lag 0, so not STOP", obs(10, 55, 10, 55, 65, 0, 65, 0), false, StatusSkip},
+		{"a skip and new messages waiting for the Empty group: STOP", obs(10, 55, 65, 0, 65, 3), false, StatusStop},
+		{"a rewind outranks a skip in the same window", obs(100, 0, 50, 50, 120, 0, 120, 0), true, StatusRewind},
+		{"consuming after the skip: SKIP for the window", obs(65, 0, 70, 0, 75, 0, 80, 0), true, StatusSkip},
+	} {
+		if got := PartitionStatus(tc.obs, 4, tc.hasMembers, true, true); got != tc.want {
+			t.Errorf("%s: PartitionStatus = %s, want %s", tc.name, got, tc.want)
+		}
 	}
 }
 
@@ -52,7 +70,7 @@ func TestWorst(t *testing.T) {
 	if s != StatusStop {
 		t.Fatalf("worst = %s, want STOP", s)
 	}
-	for i, want := range []string{"OK", "WARN", "REWIND", "STALL", "STOP"} {
+	for i, want := range []string{"OK", "WARN", "REWIND", "SKIP", "STALL", "STOP"} {
 		if Statuses[i].String() != want {
 			t.Fatalf("Statuses[%d] = %s, want %s", i, Statuses[i], want)
 		}

@@ -18,6 +18,11 @@ const (
 	// RiskReplicasInOneRack: every replica of some partition (with two or
 	// more replicas) sits in one rack while the cluster spans several.
 	RiskReplicasInOneRack = "replicas_in_one_rack"
+	// RiskNonIdempotentWrites: the topic was written between two producer
+	// reads and no partition shows an idempotent producer's write, so its
+	// writers are not idempotent (retries may duplicate or reorder, acks
+	// may be 0 or 1).
+	RiskNonIdempotentWrites = "non_idempotent_writes"
 )
 
 // TopicRisks is the fixed set of topic risks, in documentation order.
@@ -27,6 +32,7 @@ var TopicRisks = []string{
 	RiskNoWriteFaultTolerance,
 	RiskUncleanLeaderElection,
 	RiskReplicasInOneRack,
+	RiskNonIdempotentWrites,
 }
 
 // The fixed set of cluster loss risks, the values of the risk label of

@@ -14,6 +14,7 @@ var (
 		RiskUncleanLeaderElection:   20,
 		RiskNoWriteFaultTolerance:   10,
 		RiskReplicasInOneRack:       10,
+		RiskNonIdempotentWrites:     10,
 	}
 )
 

@@ -42,6 +42,9 @@ type Snapshot struct {
 	// Quorum is the KRaft controller quorum (controller-quorum step); nil
 	// when it was not read, and on ZooKeeper clusters, which have none.
 	Quorum *Quorum
+	// Producers is the producer side (producers step), read every
+	// --producers.poll.interval; nil when never read.
+	Producers *Producers
 }
 
 // Broker is a live broker as listed by Metadata.

@@ -226,10 +226,16 @@ func checkHardenedDeployment(t *testing.T, what string, objs []object) {
 	if d == nil {
 		t.Fatalf("%s: no Deployment", what)
 	}
-	if r := get(d, "spec", "replicas"); r != 1 {
-		t.Errorf("%s: replicas %v, want 1 (one exporter per cluster)", what, r)
+	if r := get(d, "spec", "replicas"); r != 2 {
+		t.Errorf("%s: replicas %v, want 2 (two replicas per cluster, docs/deploy.md)", what, r)
+	}
+	if s := get(d, "spec", "strategy", "rollingUpdate", "maxUnavailable"); s != 1 {
+		t.Errorf("%s: rolling update maxUnavailable %v, want 1 (one replica keeps watching)", what, s)
 	}
 	pod := get(d, "spec", "template", "spec")
+	if get(pod, "affinity", "podAntiAffinity") == nil {
+		t.Errorf("%s: no podAntiAffinity: both replicas may land on one node", what)
+	}
 	c := get(pod, "containers", 0)
 	for _, check := range []struct {
 		path []any

@@ -20,14 +20,14 @@ func TestHelmChart(t *testing.T) {
 		kinds        []string
 		args         []string
 	}{
-		{"defaults", "", []string{"ServiceAccount", "Service", "Deployment"},
+		{"defaults", "", []string{"ServiceAccount", "Service", "Deployment", "PodDisruptionBudget"},
 			[]string{"--kafka.server=kafka:9092"}},
-		{"sasl-tls", "ci/sasl-tls-values.yaml", []string{"ServiceAccount", "Service", "Deployment", "ConfigMap"},
+		{"sasl-tls", "ci/sasl-tls-values.yaml", []string{"ServiceAccount", "Service", "Deployment", "PodDisruptionBudget", "ConfigMap"},
 			[]string{"--kafka.sasl.mechanism=scram-sha-512", "--kafka.sasl.password-file=/etc/kafka-loss-exporter/sasl/password",
 				"--kafka.tls.enabled", "--kafka.tls.ca-file=/etc/kafka-loss-exporter/tls/ca.crt", `--topic.filter=orders\..*|payments\..*`,
 				"--risk.config=/etc/kafka-loss-exporter/policy/risk-policy.yml"}},
 		{"canary-webtls", "ci/canary-webtls-values.yaml",
-			[]string{"ServiceAccount", "Service", "Deployment", "ServiceMonitor", "PrometheusRule", "ConfigMap"},
+			[]string{"ServiceAccount", "Service", "Deployment", "PodDisruptionBudget", "ServiceMonitor", "PrometheusRule", "ConfigMap"},
 			[]string{"--canary.enable", "--canary.loss-timeout=1m", "--web.config.file=/etc/kafka-loss-exporter/web/web-config.yml", "--lag.granularity=topic"}},
 		{"all-off", "ci/all-off-values.yaml", []string{"Service", "Deployment"}, nil},
 	}
@@ -67,10 +67,79 @@ func TestHelmChartEverythingOn(t *testing.T) {
 	out := run(t, helm, "template", "kle", chart,
 		"-f", filepath.Join(chart, "ci/sasl-tls-values.yaml"), "-f", filepath.Join(chart, "ci/canary-webtls-values.yaml"))
 	objs := parseObjects(t, "everything", out)
-	checkKinds(t, "everything", objs, "ServiceAccount", "Service", "Deployment", "ServiceMonitor", "PrometheusRule", "ConfigMap", "ConfigMap")
+	checkKinds(t, "everything", objs, "ServiceAccount", "Service", "Deployment", "PodDisruptionBudget", "ServiceMonitor", "PrometheusRule", "ConfigMap", "ConfigMap")
 	checkRulesAndDashboards(t, "everything", objs, true)
 	vols, _ := get(find(objs, "Deployment"), "spec", "template", "spec", "volumes").([]any)
 	if len(vols) != 4 {
 		t.Errorf("%d volumes, want 4 (sasl, kafka-tls, policy, web-config)", len(vols))
+	}
+}
+
+// One release, two Kafka clusters (ci/two-clusters-values.yaml): two
+// complete sets of Deployment, Service, ServiceMonitor and
+// PodDisruptionBudget, one per clusters: entry, each selecting only its
+// own pods, polling its own brokers, and labelling its series with its
+// cluster; the shared ServiceAccount and PrometheusRule once.
+func TestHelmChartTwoClusters(t *testing.T) {
+	helm := tool(t, "helm")
+	values := filepath.Join(chart, "ci/two-clusters-values.yaml")
+	run(t, helm, "lint", "--strict", chart, "-f", values)
+	objs := parseObjects(t, "two-clusters", run(t, helm, "template", "kle", chart, "--namespace", "monitoring", "-f", values))
+	checkKinds(t, "two-clusters", objs, "ServiceAccount", "PrometheusRule",
+		"Deployment", "Deployment", "Service", "Service", "ServiceMonitor", "ServiceMonitor",
+		"PodDisruptionBudget", "PodDisruptionBudget")
+	checkRulesAndDashboards(t, "two-clusters", objs, true)
+	servers := map[string]string{"prod-eu": "--kafka.server=kafka-0.prod-eu:9092", "prod-us": "--kafka.server=kafka-0.prod-us:9092"}
+	for cluster, server := range servers {
+		name := "kle-kafka-loss-exporter-" + cluster
+		set := map[string]object{}
+		for _, o := range objs {
+			if o.name() == name {
+				set[o.kind()] = o
+			}
+		}
+		for _, kind := range []string{"Deployment", "Service", "ServiceMonitor", "PodDisruptionBudget"} {
+			if set[kind] == nil {
+				t.Fatalf("%s: no %s named %s", cluster, kind, name)
+			}
+		}
+		d := set["Deployment"]
+		checkHardenedDeployment(t, cluster, []object{d})
+		a := args([]object{d})
+		if !slices.Contains(a, server) {
+			t.Errorf("%s: args %v lack %s", cluster, a, server)
+		}
+		for other, s := range servers {
+			if other != cluster && slices.Contains(a, s) {
+				t.Errorf("%s: args %v poll the other cluster's %s", cluster, a, s)
+			}
+		}
+		if cluster == "prod-us" != slices.Contains(a, "--canary.enable") {
+			t.Errorf("%s: canary flag in %v, want it only where the entry enables it", cluster, a)
+		}
+		podLabels, _ := get(d, "spec", "template", "metadata", "labels").(map[string]any)
+		for kind, path := range map[string][]any{
+			"Service":             {"spec", "selector"},
+			"ServiceMonitor":      {"spec", "selector", "matchLabels"},
+			"PodDisruptionBudget": {"spec", "selector", "matchLabels"},
+		} {
+			sel, _ := get(set[kind], path...).(map[string]any)
+			if sel["kafka-loss-exporter/cluster"] != cluster {
+				t.Errorf("%s: %s selector %v does not pick this cluster only", cluster, kind, sel)
+			}
+			target := podLabels
+			if kind == "ServiceMonitor" {
+				target, _ = get(set["Service"], "metadata", "labels").(map[string]any)
+			}
+			for k, v := range sel {
+				if target[k] != v {
+					t.Errorf("%s: %s selector %v does not match %v", cluster, kind, sel, target)
+				}
+			}
+		}
+		relabel := get(set["ServiceMonitor"], "spec", "endpoints", 0, "relabelings", 0)
+		if get(relabel, "targetLabel") != "cluster" || get(relabel, "replacement") != cluster {
+			t.Errorf("%s: ServiceMonitor relabelling %v, want cluster=%s", cluster, relabel, cluster)
+		}
 	}
 }

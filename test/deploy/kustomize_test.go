@@ -12,7 +12,10 @@ import (
 func TestKustomizeBuild(t *testing.T) {
 	kustomize := tool(t, "kustomize")
 	objs := parseObjects(t, "base", run(t, kustomize, "build", "deploy/kubernetes/base"))
-	checkKinds(t, "base", objs, "ServiceAccount", "Secret", "Deployment", "Service", "ServiceMonitor", "PrometheusRule", "ConfigMap")
+	checkKinds(t, "base", objs, "ServiceAccount", "Secret", "Deployment", "PodDisruptionBudget", "Service", "ServiceMonitor", "PrometheusRule", "ConfigMap")
+	if got := get(find(objs, "ServiceMonitor"), "spec", "endpoints", 0, "relabelings", 0, "targetLabel"); got != "cluster" {
+		t.Errorf("ServiceMonitor relabelling sets %v, want the cluster label", got)
+	}
 	checkHardenedDeployment(t, "base", objs)
 	checkRulesAndDashboards(t, "base", objs, false)
 	d := find(objs, "Deployment")

@@ -46,6 +46,11 @@ type Options struct {
 	// MaxVersions caps the API versions the brokers advertise (nil: the
 	// newest kfake speaks), to play an older Kafka.
 	MaxVersions *kversion.Versions
+	// OpenTransactions is the number of transactional producers
+	// ("txn-NNNNN") that each write one record to every partition of a topic
+	// (spread over the topics) in a transaction they keep open until Close,
+	// so that the producer side has transactions and last stable offsets.
+	OpenTransactions int
 }
 
 // Cluster is a running synthetic cluster.
@@ -94,6 +99,10 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 		return nil, err
 	}
 	if err := c.startLiveGroups(ctx, o.LiveGroups); err != nil {
+		c.Close()
+		return nil, err
+	}
+	if err := c.openTransactions(ctx, o.OpenTransactions, o.Topics, o.Partitions); err != nil {
 		c.Close()
 		return nil, err
 	}
@@ -237,4 +246,29 @@ func (c *slowConn) Write(b []byte) (int, error) {
 		time.Sleep(d)
 	}
 	return c.Conn.Write(b)
+}
+
+// openTransactions starts n transactional producers, each with one record
+// per partition of topic i mod topics in an open transaction.
+func (c *Cluster) openTransactions(ctx context.Context, n, topics, partitions int) error {
+	for i := range n {
+		id := fmt.Sprintf("txn-%05d", i)
+		cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...), kgo.TransactionalID(id),
+			kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.TransactionTimeout(10*time.Minute))
+		if err != nil {
+			return err
+		}
+		c.consumers = append(c.consumers, cl)
+		if err := cl.BeginTransaction(); err != nil {
+			return fmt.Errorf("transaction %s: %w", id, err)
+		}
+		recs := make([]*kgo.Record, partitions)
+		for p := range recs {
+			recs[p] = &kgo.Record{Topic: TopicName(i % max(topics, 1)), Partition: int32(p), Value: []byte(id)}
+		}
+		if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
+			return fmt.Errorf("transaction %s: %w", id, err)
+		}
+	}
+	return nil
 }

@@ -7,7 +7,6 @@ import (
 	"math"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -425,10 +424,6 @@ func TestConsumerKIP848Group(t *testing.T) {
 	if strings.HasPrefix(version, "3.") {
 		t.Skipf("KIP-848 consumer groups need Kafka 4.0 or later, the cluster runs %s", version)
 	}
-	libs := c.Libs(t)
-	if _, err := os.Stat(filepath.Join(libs, "kafka-clients-"+version+".jar")); err != nil {
-		t.Fatalf("Kafka client jar for the KIP-848 consumer: %v", err)
-	}
 	topic := kafkatest.UniqueTopic("cg-kip848")
 	c.CreateTopic(t, topic, 2, 3, nil)
 	group := topic + "-group"
@@ -437,42 +432,8 @@ func TestConsumerKIP848Group(t *testing.T) {
 
 	// No --kafka.version: the versions are negotiated with each broker.
 	e := startExporter(t, "--group.filter="+group)
-	cmd := exec.Command("java", "-cp", filepath.Join(libs, "*"), filepath.Join("testdata", "Kip848Consumer.java"),
-		c.Bootstrap()[0], topic, group)
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out syncBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting the KIP-848 consumer: %v", err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		_ = stdin.Close()
-		select {
-		case <-exited:
-		case <-time.After(20 * time.Second):
-			_ = cmd.Process.Kill()
-		}
-		if t.Failed() {
-			t.Logf("KIP-848 consumer output:\n%s", out.String())
-		}
-	})
-
-	// The source launcher needs a JDK (jdk.compiler), not only a JRE.
-	for deadline := time.Now().Add(consumerWait); !strings.Contains(out.String(), "subscribed"); {
-		select {
-		case <-exited:
-			t.Fatalf("the KIP-848 consumer (java source launcher, needs a JDK) exited:\n%s", out.String())
-		case <-time.After(100 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the KIP-848 consumer did not start within %v:\n%s", consumerWait, out.String())
-		}
-	}
+	member := startJavaClient(t, c, "KIP-848 consumer", "Kip848Consumer.java", c.Bootstrap()[0], topic, group)
+	member.waitOutput(t, "subscribed", consumerWait)
 	g := map[string]string{"consumergroup": group}
 	e.WaitForValue(t, consumerWait, "kafka_consumergroup_members", g, equals(1), "the KIP-848 member described")
 	e.WaitForValue(t, consumerWait, "kafka_consumergroup_state", map[string]string{"consumergroup": group, "state": "Stable"}, equals(1), "state Stable")
@@ -483,7 +444,7 @@ func TestConsumerKIP848Group(t *testing.T) {
 	e.WaitForValue(t, consumerWait, "kafka_consumergroup_unassigned_partitions", map[string]string{"consumergroup": group, "topic": topic}, equals(0), "both partitions assigned")
 	before, _ := e.Scrape(t).Value("kafka_consumergroup_rebalances_total", g)
 
-	_ = stdin.Close() // the member leaves the group
+	_ = member.stdin.Close() // the member leaves the group
 	e.WaitForValue(t, consumerWait, "kafka_consumergroup_state", map[string]string{"consumergroup": group, "state": "Empty"}, equals(1), "state Empty after the member left")
 	e.WaitForValue(t, consumerWait, "kafka_consumergroup_rebalances_total", g, func(v float64) bool { return v >= before+1 },
 		fmt.Sprintf("the group epoch change counted (was %v)", before))

@@ -108,12 +108,17 @@ func TestDashboardsEndToEnd(t *testing.T) {
 	// node 3 stops; the consumer groups read it.
 	c.CreateTopic(t, orders, 2, 3, map[string]string{"min.insync.replicas": "2", "retention.ms": "3600000"})
 
+	// A transaction kept open: the producers row's transaction panels.
+	txnTopic := base + "-txn"
+	c.CreateTopic(t, txnTopic, 1, 3, map[string]string{"min.insync.replicas": "2"})
+	openTransaction(t, c, txnTopic, txnTopic+"-txid", 2)
+
 	filter := regexp.QuoteMeta(base) + "-.*"
 	targets := map[string]string{}
 	for _, set := range dashboardArgSets {
 		canaryTopic := base + "-canary-" + set.job
 		t.Cleanup(func() { c.DeleteTopic(t, canaryTopic) })
-		args := append([]string{"--topic.filter=" + filter, "--group.filter=" + filter, "--config.poll.interval=2s",
+		args := append([]string{"--topic.filter=" + filter, "--group.filter=" + filter, "--config.poll.interval=2s", "--producers.poll.interval=2s",
 			"--canary.enable", "--canary.topic=" + canaryTopic, "--canary.interval=200ms", "--canary.partitions=4",
 			"--canary.replication-factor=2", "--canary.min-insync-replicas=2"}, set.args...)
 		targets[set.job] = startExporter(t, args...).URL()
@@ -244,6 +249,29 @@ func produceInBackground(t *testing.T, c *kafkatest.Cluster, topic string) {
 // something to show). It stops with the test.
 func startPrometheusJobs(t *testing.T, binary string, targets map[string]string) *promServer {
 	t.Helper()
+	var scrape strings.Builder
+	jobs := make([]string, 0, len(targets))
+	for job := range targets {
+		jobs = append(jobs, job)
+	}
+	sort.Strings(jobs)
+	for _, job := range jobs {
+		u, err := url.Parse(targets[job])
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&scrape, "  - job_name: %s\n    metrics_path: %s\n    static_configs:\n      - targets: [%q]\n",
+			job, metricsPath(u), u.Host)
+	}
+	return startPrometheusConfig(t, binary, scrape.String(), "")
+}
+
+// startPrometheusConfig runs Prometheus on a free port with the given
+// scrape_configs entries and alerting section (YAML, may be empty), a 1s
+// scrape and evaluation interval, and the project's rules with for:
+// shortened to e2eFor. It stops with the test.
+func startPrometheusConfig(t *testing.T, binary, scrapeConfigs, alerting string) *promServer {
+	t.Helper()
 	dir := t.TempDir()
 	rulesDir := filepath.Join(dir, "rules")
 	if err := os.Mkdir(rulesDir, 0o755); err != nil {
@@ -264,20 +292,8 @@ func startPrometheusJobs(t *testing.T, binary string, targets map[string]string)
 	}
 	var config strings.Builder
 	config.WriteString("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\n")
-	fmt.Fprintf(&config, "rule_files:\n  - %s/*.yml\nscrape_configs:\n", rulesDir)
-	jobs := make([]string, 0, len(targets))
-	for job := range targets {
-		jobs = append(jobs, job)
-	}
-	sort.Strings(jobs)
-	for _, job := range jobs {
-		u, err := url.Parse(targets[job])
-		if err != nil {
-			t.Fatal(err)
-		}
-		fmt.Fprintf(&config, "  - job_name: %s\n    metrics_path: %s\n    static_configs:\n      - targets: [%q]\n",
-			job, metricsPath(u), u.Host)
-	}
+	config.WriteString(alerting)
+	fmt.Fprintf(&config, "rule_files:\n  - %s/*.yml\nscrape_configs:\n%s", rulesDir, scrapeConfigs)
 	configFile := filepath.Join(dir, "prometheus.yml")
 	if err := os.WriteFile(configFile, []byte(config.String()), 0o644); err != nil {
 		t.Fatal(err)

@@ -20,7 +20,7 @@
 #   bootstrap-mtls  secured mode only: the mutual-TLS listener's addresses
 #
 # Environment (KAFKA_VERSION, KLE_KAFKA_MODE, KLE_KAFKA_PORT_BASE, KLE_KAFKA_RACKS,
-# KLE_KAFKA_JVM_OPTS and KLE_KAFKA_SECURITY_DIR are read when the state dir is
+# KLE_KAFKA_JVM_OPTS, KLE_KAFKA_SECURITY_DIR and KLE_KAFKA_EXTRA_CONFIG are read when the state dir is
 # created and kept in STATE/cluster.env, so later commands need not repeat
 # them):
 #   KLE_KAFKA_DIR         state dir (default /tmp/kle-kafka)
@@ -31,6 +31,8 @@
 #   KLE_KAFKA_PORT_BASE   broker port = base+id, controller port = base+100+id
 #                         (default 29090)
 #   KLE_KAFKA_RACKS       racks of nodes 1 2 3 (default "rack-a rack-b rack-b")
+#   KLE_KAFKA_EXTRA_CONFIG  lines appended to every node's server.properties
+#                         (for example offsets.retention.minutes=1)
 #   KLE_KAFKA_JVM_OPTS    JVM options of each node (default: small heap, serial
 #                         GC, C1 only)
 #   KLE_KAFKA_START_TIMEOUT  seconds to wait for readiness (default 150; `start` restarts a node that is not ready by then once and waits again)
@@ -89,7 +91,7 @@ log() {
 # when it has them, else from the environment.
 load_settings() {
 	local env_version="${KAFKA_VERSION:-}"
-	VERSION="" PORT_BASE="" RACKS="" JVM_OPTS="" SECURITY_DIR="" MODE=""
+	VERSION="" PORT_BASE="" RACKS="" JVM_OPTS="" SECURITY_DIR="" EXTRA_CONFIG="" MODE=""
 	if [ -f "$STATE/cluster.env" ]; then
 		# shellcheck source=/dev/null
 		. "$STATE/cluster.env"
@@ -102,7 +104,10 @@ load_settings() {
 	PORT_BASE="${PORT_BASE:-${KLE_KAFKA_PORT_BASE:-29090}}"
 	RACKS="${RACKS:-${KLE_KAFKA_RACKS:-rack-a rack-b rack-b}}"
 	JVM_OPTS="${KLE_KAFKA_JVM_OPTS:-${JVM_OPTS:-$DEFAULT_JVM_OPTS}}"
-	if [ ! -f "$STATE/cluster.env" ]; then SECURITY_DIR="${KLE_KAFKA_SECURITY_DIR:-}"; fi
+	if [ ! -f "$STATE/cluster.env" ]; then
+		SECURITY_DIR="${KLE_KAFKA_SECURITY_DIR:-}"
+		EXTRA_CONFIG="${KLE_KAFKA_EXTRA_CONFIG:-}"
+	fi
 	case "$PORT_BASE" in
 	'' | *[!0-9]*) die "KLE_KAFKA_PORT_BASE must be a number, got '$PORT_BASE'" ;;
 	esac
@@ -370,6 +375,9 @@ EOF
 share.coordinator.state.topic.num.partitions=3
 EOF
 		fi
+		if [ -n "$EXTRA_CONFIG" ]; then
+			printf '\n# KLE_KAFKA_EXTRA_CONFIG\n%s\n' "$EXTRA_CONFIG" >>"$dir/server.properties.tmp"
+		fi
 		mv "$dir/server.properties.tmp" "$dir/server.properties"
 	done
 
@@ -417,6 +425,7 @@ init_state() {
 			printf 'MODE=%q\n' "$MODE"
 			if [ -n "${KLE_KAFKA_JVM_OPTS:-}" ]; then printf 'JVM_OPTS=%q\n' "$KLE_KAFKA_JVM_OPTS"; fi
 			if [ -n "$SECURITY_DIR" ]; then printf 'SECURITY_DIR=%q\n' "$SECURITY_DIR"; fi
+			if [ -n "$EXTRA_CONFIG" ]; then printf 'EXTRA_CONFIG=%q\n' "$EXTRA_CONFIG"; fi
 		} >"$STATE/cluster.env"
 	fi
 	if [ ! -s "$STATE/cluster.id" ]; then

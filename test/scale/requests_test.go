@@ -14,50 +14,52 @@ import (
 
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/fetch"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/kafka"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/test/fakekafka"
 )
 
 // pollRequests starts a synthetic cluster of size o, runs two polls with the
 // exporter's steps (as main wires them) and returns the requests of the
 // second, steady-state poll by API, configuration reads excluded (they have
-// their own interval).
+// their own interval; the producer side, read every hour here, sends nothing
+// in the second poll).
 func pollRequests(t *testing.T, o fakekafka.Options) map[string]uint64 {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	c, err := fakekafka.Start(ctx, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-
-	// No version cap: every request at the highest version both sides
-	// support (negotiated per broker).
-	conf, err := kafka.Options{Servers: c.ListenAddrs()[:1], ClientID: "scale-test", Timeout: 10 * time.Second}.SaramaConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := kafka.NewClient(conf, c.ListenAddrs()[:1])
-	defer client.Close()
+	ctx, client := startCluster(t, o)
 	f := fetch.New(client, fetch.Options{},
 		fetch.NewOffsets(client),
 		fetch.NewConfigs(client, time.Hour),
 		fetch.NewConsumerGroups(client, fetch.GroupOptions{}),
 		fetch.NewRetention(client, time.Hour),
 		fetch.NewControllerQuorum(client),
+		fetch.NewProducers(client, time.Hour),
 	)
-	counts := func() map[string]uint64 {
-		out := map[string]uint64{}
-		for _, r := range client.Requests.Counts() {
-			out[r.API] = r.Count
-		}
-		return out
+	s, requests := secondPoll(t, ctx, client, f)
+	partitions, committed := 0, 0
+	for _, tp := range s.Topics {
+		partitions += len(tp.Partitions)
 	}
+	for _, g := range s.Groups {
+		committed += len(g.Offsets)
+	}
+	if partitions != o.Topics*o.Partitions || len(s.Groups) != o.Groups+o.LiveGroups || committed < o.Groups*o.TopicsPerGroup*o.Partitions {
+		t.Fatalf("snapshot has %d partitions, %d groups, %d committed partitions; want %d, %d, >= %d", partitions, len(s.Groups), committed,
+			o.Topics*o.Partitions, o.Groups+o.LiveGroups, o.Groups*o.TopicsPerGroup*o.Partitions)
+	}
+	delete(requests, kafka.APIDescribeConfigs)
+	return requests
+}
+
+// secondPoll runs two polls with f, failing the test when a collector
+// fails, and returns the second poll's snapshot and its requests by API.
+func secondPoll(t *testing.T, ctx context.Context, client *kafka.Client, f *fetch.Fetcher) (*snapshot.Snapshot, map[string]uint64) {
+	t.Helper()
+	var s *snapshot.Snapshot
 	var before map[string]uint64
 	for i := range 2 {
-		before = counts()
-		s, err := f.Fetch(ctx)
-		if err != nil {
+		before = requestCounts(client)
+		var err error
+		if s, err = f.Fetch(ctx); err != nil {
 			t.Fatalf("poll %d: %v", i, err)
 		}
 		for _, cr := range s.Collectors {
@@ -65,29 +67,43 @@ func pollRequests(t *testing.T, o fakekafka.Options) map[string]uint64 {
 				t.Fatalf("poll %d: collector %s failed: %s", i, cr.Name, cr.Err)
 			}
 		}
-		if i == 1 {
-			partitions, committed := 0, 0
-			for _, tp := range s.Topics {
-				partitions += len(tp.Partitions)
-			}
-			for _, g := range s.Groups {
-				committed += len(g.Offsets)
-			}
-			if partitions != o.Topics*o.Partitions || len(s.Groups) != o.Groups+o.LiveGroups || committed < o.Groups*o.TopicsPerGroup*o.Partitions {
-				t.Fatalf("snapshot has %d partitions, %d groups, %d committed partitions; want %d, %d, >= %d", partitions, len(s.Groups), committed,
-					o.Topics*o.Partitions, o.Groups+o.LiveGroups, o.Groups*o.TopicsPerGroup*o.Partitions)
-			}
-		}
 	}
-	after := counts()
 	out := map[string]uint64{}
-	for api, n := range after {
-		if api == kafka.APIDescribeConfigs {
-			continue
-		}
+	for api, n := range requestCounts(client) {
 		if d := n - before[api]; d > 0 {
 			out[api] = d
 		}
+	}
+	return s, out
+}
+
+// startCluster starts a synthetic cluster of size o and a client of it,
+// both closed when the test ends, and returns a context bounding the test.
+func startCluster(t *testing.T, o fakekafka.Options) (context.Context, *kafka.Client) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	c, err := fakekafka.Start(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	// No version cap: every request at the highest version both sides
+	// support (negotiated per broker).
+	conf, err := kafka.Options{Servers: c.ListenAddrs()[:1], ClientID: "scale-test", Timeout: 10 * time.Second}.SaramaConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := kafka.NewClient(conf, c.ListenAddrs()[:1])
+	t.Cleanup(func() { _ = client.Close() })
+	return ctx, client
+}
+
+// requestCounts is the client's request count by API so far.
+func requestCounts(client *kafka.Client) map[string]uint64 {
+	out := map[string]uint64{}
+	for _, r := range client.Requests.Counts() {
+		out[r.API] = r.Count
 	}
 	return out
 }
@@ -95,7 +111,8 @@ func pollRequests(t *testing.T, o fakekafka.Options) map[string]uint64 {
 func format(m map[string]uint64) string {
 	var parts []string
 	for _, api := range []string{kafka.APIMetadata, kafka.APIListOffsets, kafka.APIListGroups, kafka.APIDescribeGroups,
-		kafka.APIConsumerGroupDescribe, kafka.APIOffsetFetch, kafka.APIFindCoordinator, kafka.APIFetch, kafka.APIApiVersions,
+		kafka.APIConsumerGroupDescribe, kafka.APIOffsetFetch, kafka.APIFindCoordinator, kafka.APIFetch,
+		kafka.APIDescribeProducers, kafka.APIListTransactions, kafka.APIDescribeTransactions, kafka.APIApiVersions,
 		kafka.APIDescribeQuorum} {
 		if m[api] > 0 {
 			parts = append(parts, fmt.Sprintf("%s=%d", api, m[api]))
@@ -128,28 +145,33 @@ func TestPollRequestsDoNotGrowWithTheCluster(t *testing.T) {
 	if l[kafka.APIListOffsets] == 0 || l[kafka.APIOffsetFetch] == 0 || l[kafka.APIListGroups] == 0 {
 		t.Errorf("a poll step sent nothing: %s", format(l))
 	}
+	if n := l[kafka.APIDescribeProducers] + l[kafka.APIListTransactions] + l[kafka.APIDescribeTransactions]; n > 0 {
+		t.Errorf("a steady poll read the producer side before --producers.poll.interval: %s", format(l))
+	}
 }
 
-// TestPollRequestsOnAnOlderBroker: brokers that speak Kafka 2.8's versions
-// (no OffsetFetch v8) get one OffsetFetch per group, found out from their
-// ApiVersions without any --kafka.version, and the poll reads every group;
-// brokers with v8 get one per coordinator. ApiVersions is per connection,
-// never in a steady-state poll.
+// TestPollRequestsOnAnOlderBroker: brokers without OffsetFetch v8 (Kafka
+// 3.0's versions with OffsetFetch capped at v7, as before 3.0) get one
+// OffsetFetch per group, found out from their ApiVersions without any
+// --kafka.version, and the poll reads every group; brokers with v8 get one
+// per coordinator. ApiVersions is per connection, never in a steady-state
+// poll.
 func TestPollRequestsOnAnOlderBroker(t *testing.T) {
 	const brokers, groups = 3, 9
 	o := fakekafka.Options{Brokers: brokers, Topics: 2, Partitions: 3, Records: 2, Groups: groups, TopicsPerGroup: 1}
 	newest := pollRequests(t, o)
-	o.MaxVersions = kversion.V2_8_0()
+	o.MaxVersions = kversion.V3_0_0()
+	o.MaxVersions.SetMaxKeyVersion(kafka.KeyOffsetFetch, 7)
 	old := pollRequests(t, o)
 	t.Logf("steady-state poll, newest versions: %s", format(newest))
-	t.Logf("steady-state poll, Kafka 2.8 versions: %s", format(old))
+	t.Logf("steady-state poll, OffsetFetch up to v7: %s", format(old))
 	if newest[kafka.APIOffsetFetch] > brokers {
 		t.Errorf("%d OffsetFetch with v8, want at most one per coordinator (%d)", newest[kafka.APIOffsetFetch], brokers)
 	}
 	if old[kafka.APIOffsetFetch] != groups {
-		t.Errorf("%d OffsetFetch on 2.8 brokers, want one per group (%d)", old[kafka.APIOffsetFetch], groups)
+		t.Errorf("%d OffsetFetch without v8, want one per group (%d)", old[kafka.APIOffsetFetch], groups)
 	}
-	for name, m := range map[string]map[string]uint64{"newest": newest, "2.8": old} {
+	for name, m := range map[string]map[string]uint64{"newest": newest, "OffsetFetch v7": old} {
 		if m[kafka.APIApiVersions] != 0 {
 			t.Errorf("%s: %d ApiVersions in a steady-state poll, want 0", name, m[kafka.APIApiVersions])
 		}

@@ -3,8 +3,17 @@
 {{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
 {{- end }}
 
-{{/* Full name of the release's objects. */}}
+{{/* Full name of the release's objects; with a clusters: entry, suffixed by its name. */}}
 {{- define "kafka-loss-exporter.fullname" -}}
+{{- if .clusterName }}
+{{- printf "%s-%s" (include "kafka-loss-exporter.baseFullname" .) .clusterName | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- include "kafka-loss-exporter.baseFullname" . }}
+{{- end }}
+{{- end }}
+
+{{/* Full name of the release (objects all clusters share). */}}
+{{- define "kafka-loss-exporter.baseFullname" -}}
 {{- if .Values.fullnameOverride }}
 {{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
 {{- else }}
@@ -20,6 +29,39 @@
 {{- define "kafka-loss-exporter.selectorLabels" -}}
 app.kubernetes.io/name: {{ include "kafka-loss-exporter.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
+{{- with .clusterName }}
+kafka-loss-exporter/cluster: {{ . }}
+{{- end }}
+{{- end }}
+
+{{/*
+The render contexts of the per-cluster objects (Deployment, Service,
+ServiceMonitor, PodDisruptionBudget, policy ConfigMap), as a YAML list of
+values: without clusters:, the release's values once; with it, per entry the
+release's values with the entry's keys merged over them (name is the cluster).
+Each template ranges over them and renders with a root-like context whose
+Values are the entry's and whose clusterName is its name ("" without
+clusters:).
+*/}}
+{{- define "kafka-loss-exporter.clusterValues" -}}
+{{- $out := list -}}
+{{- if .Values.clusters }}
+{{- $seen := dict -}}
+{{- range .Values.clusters }}
+{{- $name := required "every clusters: entry needs a name (a DNS label, used in object names and as the cluster label)" .name }}
+{{- if not (regexMatch "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" $name) }}
+{{- fail (printf "clusters: name %q is not a DNS label (lower-case letters, digits and -)" $name) }}
+{{- end }}
+{{- if hasKey $seen $name }}{{ fail (printf "clusters: name %q is given twice" $name) }}{{ end }}
+{{- $_ := set $seen $name true }}
+{{- $v := mustMergeOverwrite (deepCopy (omit $.Values "clusters")) (omit . "name") }}
+{{- $_ := set $v "cluster" (.cluster | default $name) }}
+{{- $out = append $out (dict "name" $name "values" $v) }}
+{{- end }}
+{{- else }}
+{{- $out = append $out (dict "name" "" "values" (omit .Values "clusters")) }}
+{{- end }}
+{{- toYaml $out }}
 {{- end }}
 
 {{- define "kafka-loss-exporter.labels" -}}
@@ -31,7 +73,7 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 
 {{- define "kafka-loss-exporter.serviceAccountName" -}}
 {{- if .Values.serviceAccount.create }}
-{{- default (include "kafka-loss-exporter.fullname" .) .Values.serviceAccount.name }}
+{{- default (include "kafka-loss-exporter.baseFullname" .) .Values.serviceAccount.name }}
 {{- else }}
 {{- default "default" .Values.serviceAccount.name }}
 {{- end }}

@@ -1,0 +1,97 @@
+package collector
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/fetch"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/risk"
+)
+
+// fromProducerRead marks metrics whose value comes from the producer-side
+// read, which is done every --producers.poll.interval rather than every poll.
+const fromProducerRead = "; producer side read every --producers.poll.interval" + fromLastPoll
+
+var (
+	topicIdempotentProducersDesc = gaugeFamily("kafka_topic_idempotent_producers",
+		"Active idempotent or transactional producers of the topic (distinct producer ids over its partitions, DescribeProducers); absent when a partition could not be read"+fromProducerRead, topicLabels...)
+	lastStableOffsetDesc = gaugeFamily("kafka_topic_partition_last_stable_offset",
+		"Last stable offset of the partition (ListOffsets read_committed): read_committed consumers read up to it; only for partitions with a transactional producer or an open transaction"+fromProducerRead, partitionLabels...)
+	lastStableLagDesc = gaugeFamily("kafka_topic_partition_last_stable_offset_lag",
+		"Messages of the partition read_committed consumers cannot see yet: high watermark minus last stable offset; only for partitions with a transactional producer or an open transaction"+fromProducerRead, partitionLabels...)
+	oldestOpenTxnDesc = gaugeFamily("kafka_topic_oldest_open_transaction_seconds",
+		"Age in seconds of the oldest Ongoing transaction writing the topic (ListTransactions, DescribeTransactions); absent when none is open"+fromProducerRead, topicLabels...)
+	hangingTxnDesc = gaugeFamily("kafka_topic_hanging_transactions",
+		"Ongoing transactions writing the topic that are open past their own transaction.timeout.ms; present for topics with an open transaction"+fromProducerRead, topicLabels...)
+	cgLagStableDesc = gaugeFamily("kafka_consumergroup_lag_stable",
+		"Messages a read_committed consumer group can still read on the partition: last stable offset minus committed offset, never negative; only where the last stable offset is below the high watermark (an open transaction)"+fromProducerRead, groupPartLabels...)
+)
+
+// Producers renders the producer side: idempotent producers, last stable
+// offsets, open and hanging transactions, and consumer-group lag to the
+// last stable offset. The finding non_idempotent_writes is rendered by
+// Config with the other findings.
+type Producers struct {
+	source SnapshotSource
+}
+
+// NewProducers returns the producer-side collector.
+func NewProducers(source SnapshotSource) *Producers { return &Producers{source: source} }
+
+var producerFamilies = []*family{topicIdempotentProducersDesc, lastStableOffsetDesc, lastStableLagDesc,
+	oldestOpenTxnDesc, hangingTxnDesc, cgLagStableDesc}
+
+func (c *Producers) families() []*family { return producerFamilies }
+
+// Describe implements prometheus.Collector.
+func (c *Producers) Describe(ch chan<- *prometheus.Desc) { describe(ch, producerFamilies) }
+
+// Collect implements prometheus.Collector.
+func (c *Producers) Collect(ch chan<- prometheus.Metric) { c.render(channelWriter(ch)) }
+
+// render emits the samples of the topics of the last poll. Nothing is
+// rendered when the last poll could not read the cluster metadata or the
+// producer side was never read.
+func (c *Producers) render(w sampleWriter) {
+	s := c.source.Snapshot()
+	if !s.Succeeded(fetch.CollectorMetadata) || s.Producers == nil || s.Producers.Current == nil {
+		return
+	}
+	read := s.Producers.Current
+	txns := risk.TransactionsByTopic(read)
+	for ti := range s.Topics {
+		t := &s.Topics[ti]
+		if n, ok := risk.IdempotentProducers(t.Name, read); ok {
+			w.sample(topicIdempotentProducersDesc, float64(n), t.Name)
+		}
+		parts := read.Partitions[t.Name]
+		for pi := range t.Partitions {
+			pp, ok := parts[t.Partitions[pi].ID]
+			if !ok {
+				continue
+			}
+			if lag, ok := risk.LastStableLag(pp); ok {
+				part := id(t.Partitions[pi].ID)
+				w.sample(lastStableOffsetDesc, float64(pp.LastStable.Offset), t.Name, part)
+				w.sample(lastStableLagDesc, float64(lag), t.Name, part)
+			}
+		}
+		if tt, ok := txns[t.Name]; ok {
+			w.sample(oldestOpenTxnDesc, tt.OldestAge.Seconds(), t.Name)
+			w.sample(hangingTxnDesc, float64(tt.Hanging), t.Name)
+		}
+	}
+	for gi := range s.Groups {
+		g := &s.Groups[gi]
+		for _, o := range g.Offsets {
+			pp, ok := read.Partitions[o.Topic][o.Partition]
+			if !ok {
+				continue
+			}
+			if lag, ok := risk.StableLag(pp, o.Offset); ok {
+				w.sample(cgLagStableDesc, float64(lag), g.Name, o.Topic, id(o.Partition))
+			}
+		}
+	}
+}
+
+var _ renderer = (*Producers)(nil)
