@@ -41,7 +41,7 @@ func TestAuthenticatedExporterExportsEverything(t *testing.T) {
 }
 
 // collectorNames are the collectors every poll runs with default flags.
-var collectorNames = []string{"metadata", "offsets", "configs", "consumer_groups", "topic_retention"}
+var collectorNames = []string{"metadata", "offsets", "configs", "consumer_groups", "topic_retention", "controller_quorum"}
 
 // waitAllCollectorsOK waits until a poll read everything the exporter
 // reads by default, and checks the metrics that show it.
