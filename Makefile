@@ -22,7 +22,8 @@ LDFLAGS     := -s -w -X $(VERSION_PKG).Version=$(VERSION) -X $(VERSION_PKG).Revi
 # up to +303, ZooKeeper at +300; 29090+2603 < 32768).
 TEST_KAFKA_ENV = KAFKA_VERSION=$${KAFKA_VERSION:-4.3.1} KLE_KAFKA_DIR=$${KLE_KAFKA_DIR:-/tmp/kle-kafka-test} KLE_KAFKA_PORT_BASE=$${KLE_KAFKA_PORT_BASE:-29090}
 
-UNIT_PKGS = $(shell $(GO) list ./... | grep -v '/test/')
+# test/scale (request counts per poll on fakes, no Kafka) runs with the unit tests.
+UNIT_PKGS = $(shell $(GO) list ./... | grep -v '/test/') ./test/scale
 
 .PHONY: all build test lint unit integration fuzz-short soak kafka-up kafka-down demo demo-down generate tools docker clean bench bench-go
 

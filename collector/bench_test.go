@@ -20,7 +20,9 @@ import (
 // benchCollectors are the poll-derived collectors over the bench's 20,000
 // partitions and 200 groups x 2 topics (40,000 committed partitions), with
 // two polls observed so that the consumer report has lag in seconds.
-func benchCollectors(b *testing.B) []prometheus.Collector {
+//
+// The judge runs per poll, so the per-poll benchmarks judge in the loop.
+func benchCollectors(b *testing.B) ([]prometheus.Collector, func() *risk.Verdicts) {
 	b.Helper()
 	tracker := consumers.NewTracker(consumers.Options{TablePoints: 32, StatusWindow: 10})
 	acc := events.NewAccumulator(log.NewNopLogger())
@@ -30,28 +32,31 @@ func benchCollectors(b *testing.B) []prometheus.Collector {
 		tracker.Observe(s, nil)
 		acc.Observe(s, nil)
 	}
-	src := SnapshotFunc(func() *snapshot.Snapshot { return s })
+	judge := func() *risk.Verdicts { return risk.Judge(s, risk.DefaultPolicy{}) }
+	v := judge()
+	src := VerdictsFunc(func() *risk.Verdicts { return v })
 	return []prometheus.Collector{
 		NewReplication(src, PartitionSeriesAll),
 		NewEvents(acc),
-		NewConfig(src, risk.DefaultPolicy{}, PartitionSeriesAll),
+		NewConfig(src, PartitionSeriesAll),
 		NewConsumer(tracker, GranularityPartition),
-	}
+	}, judge
 }
 
 // BenchmarkExpositionRender is the once-per-poll cost of the cached path:
 // rendering every series and compressing both formats.
 func BenchmarkExpositionRender(b *testing.B) {
-	e, err := NewExposition(benchCollectors(b)...)
+	cs, judge := benchCollectors(b)
+	e, err := NewExposition(cs...)
 	if err != nil {
 		b.Fatal(err)
 	}
-	r := e.Render()
+	r := e.Render(judge())
 	b.ReportMetric(float64(r.Series), "series")
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		e.Render()
+		e.Render(judge())
 	}
 }
 
@@ -60,7 +65,8 @@ func BenchmarkExpositionRender(b *testing.B) {
 // comparison.
 func BenchmarkStandardGatherEncode(b *testing.B) {
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(benchCollectors(b)...)
+	cs, _ := benchCollectors(b)
+	reg.MustRegister(cs...)
 	var buf bytes.Buffer
 	b.ReportAllocs()
 	b.ResetTimer()

@@ -8,7 +8,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/fetch"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/risk"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
 )
@@ -76,8 +75,8 @@ func configSnapshot() *snapshot.Snapshot {
 			},
 		},
 		Collectors: []snapshot.CollectorResult{
-			{Name: fetch.CollectorMetadata, Success: true},
-			{Name: fetch.CollectorConfigs, Success: true},
+			{Name: snapshot.CollectorMetadata, Success: true},
+			{Name: snapshot.CollectorConfigs, Success: true},
 		},
 	}
 }
@@ -96,7 +95,7 @@ func (testPolicy) Topic(name string) risk.Thresholds {
 func (testPolicy) Cluster() risk.Thresholds { return risk.DefaultThresholds() }
 
 func TestConfigGolden(t *testing.T) {
-	c := NewConfig(SnapshotFunc(configSnapshot), testPolicy{}, PartitionSeriesAll)
+	c := NewConfig(judged(configSnapshot, testPolicy{}), PartitionSeriesAll)
 	want := `
 # HELP kafka_broker_auto_create_topics_enabled 1 when the broker's auto.create.topics.enable is true; configuration read every --config.poll.interval, from the last poll.
 # TYPE kafka_broker_auto_create_topics_enabled gauge
@@ -140,7 +139,7 @@ kafka_loss_exporter_config_last_read_timestamp_seconds 1.6999999e+09
 }
 
 func TestConfigTopicsGolden(t *testing.T) {
-	c := NewConfig(SnapshotFunc(configSnapshot), testPolicy{}, PartitionSeriesAll)
+	c := NewConfig(judged(configSnapshot, testPolicy{}), PartitionSeriesAll)
 	want := `
 # HELP kafka_topic_config_read_error 1 when the topic's configuration could not be read, with the Kafka error name; its configuration metrics and findings are missing; configuration read every --config.poll.interval, from the last poll.
 # TYPE kafka_topic_config_read_error gauge
@@ -228,7 +227,7 @@ var topicMetricNames = []string{
 func TestConfigBeforeFirstRead(t *testing.T) {
 	s := configSnapshot()
 	s.Configs = nil
-	c := NewConfig(SnapshotFunc(func() *snapshot.Snapshot { return s }), risk.DefaultPolicy{}, PartitionSeriesAll)
+	c := NewConfig(judged(func() *snapshot.Snapshot { return s }, risk.DefaultPolicy{}), PartitionSeriesAll)
 	want := `
 # HELP kafka_topic_loss_risk 1 for each loss risk found in the topic's configuration or placement (risk: see docs/risks.md); no series means no finding, from the last poll.
 # TYPE kafka_topic_loss_risk gauge
@@ -263,12 +262,12 @@ kafka_topic_single_in_sync_replica_partitions{topic="test-scratch"} 0
 
 func TestConfigRendersNothingWithoutMetadata(t *testing.T) {
 	s := configSnapshot()
-	s.Collectors = []snapshot.CollectorResult{{Name: fetch.CollectorMetadata, Err: "no broker answered Metadata"}}
-	c := NewConfig(SnapshotFunc(func() *snapshot.Snapshot { return s }), risk.DefaultPolicy{}, PartitionSeriesAll)
+	s.Collectors = []snapshot.CollectorResult{{Name: snapshot.CollectorMetadata, Err: "no broker answered Metadata"}}
+	c := NewConfig(judged(func() *snapshot.Snapshot { return s }, risk.DefaultPolicy{}), PartitionSeriesAll)
 	if n := testutil.CollectAndCount(c); n != 0 {
 		t.Fatalf("rendered %d series from a poll that did not read the cluster, want 0", n)
 	}
-	c = NewConfig(SnapshotFunc(func() *snapshot.Snapshot { return nil }), risk.DefaultPolicy{}, PartitionSeriesAll)
+	c = NewConfig(judged(func() *snapshot.Snapshot { return nil }, risk.DefaultPolicy{}), PartitionSeriesAll)
 	if n := testutil.CollectAndCount(c); n != 0 {
 		t.Fatalf("rendered %d series before the first poll, want 0", n)
 	}

@@ -8,7 +8,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/consumers"
-	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/fetch"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/risk"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
 )
@@ -19,7 +18,7 @@ func (f reportFunc) Report() *consumers.Report { return f() }
 
 func testConsumerReport() *consumers.Report {
 	s := &snapshot.Snapshot{Time: time.Unix(1700000000, 0), Collectors: []snapshot.CollectorResult{
-		{Name: fetch.CollectorMetadata, Success: true}, {Name: fetch.CollectorConsumerGroups, Success: true}}}
+		{Name: snapshot.CollectorMetadata, Success: true}, {Name: snapshot.CollectorConsumerGroups, Success: true}}}
 	return &consumers.Report{Snapshot: s, Groups: []consumers.Group{
 		{Name: "billing", State: "Stable", Members: 2, MembersKnown: true, Rebalances: 3, Status: risk.StatusWarn, HasStatus: true,
 			Topics: []consumers.Topic{{Name: "orders", HasOffsets: true, CurrentOffsetSum: 150, LagSum: 50,
@@ -163,7 +162,7 @@ func TestConsumerRendersNothingWithoutMetadata(t *testing.T) {
 	for name, r := range map[string]*consumers.Report{
 		"before the first poll": nil,
 		"metadata failed": {Snapshot: &snapshot.Snapshot{Collectors: []snapshot.CollectorResult{
-			{Name: fetch.CollectorMetadata, Err: "no broker answered Metadata"}}}},
+			{Name: snapshot.CollectorMetadata, Err: "no broker answered Metadata"}}}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			c := NewConsumer(reportFunc(func() *consumers.Report { return r }), GranularityPartition)

@@ -3,8 +3,7 @@ package collector
 import (
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/kafka"
-	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/poller"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
 )
 
 const selfPrefix = "kafka_loss_exporter_"
@@ -24,23 +23,19 @@ var (
 		"1 when the collector fully succeeded in the last poll, 0 when it failed or only partly succeeded.", []string{"collector"}, nil)
 	collectorDurationDesc = prometheus.NewDesc(selfPrefix+"collector_duration_seconds",
 		"How long the collector took in the last poll, in seconds.", []string{"collector"}, nil)
-	requestsDesc = prometheus.NewDesc(selfPrefix+"kafka_requests_total",
-		"Number of Kafka requests the exporter sent, by API.", []string{"api"}, nil)
-	connectionsDesc = prometheus.NewDesc(selfPrefix+"kafka_connections_opened_total",
-		"Number of broker connections the exporter opened.", nil, nil)
 )
 
 // StatusSource gives the poller's status.
 type StatusSource interface {
-	Status() poller.Status
+	Status() snapshot.PollStatus
 }
 
 // Exporter renders the exporter's own health: poll outcome, per-collector
-// success and duration, and the Kafka requests it sent.
+// success and duration. The Kafka client registers its own request
+// metrics (kafka.NewClient).
 type Exporter struct {
 	snapshots SnapshotSource
 	status    StatusSource
-	requests  *kafka.RequestCounts
 	// collectors are the collector names always reported, so that a
 	// collector that did not run shows success 0 instead of vanishing.
 	collectors []string
@@ -48,14 +43,14 @@ type Exporter struct {
 
 // NewExporter returns the self-metrics collector. collectors lists the
 // collector names that every poll is expected to run.
-func NewExporter(snapshots SnapshotSource, status StatusSource, requests *kafka.RequestCounts, collectors []string) *Exporter {
-	return &Exporter{snapshots: snapshots, status: status, requests: requests, collectors: collectors}
+func NewExporter(snapshots SnapshotSource, status StatusSource, collectors []string) *Exporter {
+	return &Exporter{snapshots: snapshots, status: status, collectors: collectors}
 }
 
 // Describe implements prometheus.Collector.
 func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{upDesc, lastSuccessDesc, lastAttemptDesc, pollDurationDesc, pollsDesc,
-		collectorSuccessDesc, collectorDurationDesc, requestsDesc, connectionsDesc} {
+		collectorSuccessDesc, collectorDurationDesc} {
 		ch <- d
 	}
 }
@@ -92,10 +87,6 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 			gauge(collectorSuccessDesc, 0, name)
 		}
 	}
-	for _, r := range e.requests.Counts() {
-		counter(requestsDesc, float64(r.Count), r.API)
-	}
-	counter(connectionsDesc, float64(e.requests.ConnectionsOpened()))
 }
 
 var _ prometheus.Collector = (*Exporter)(nil)

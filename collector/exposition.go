@@ -16,21 +16,10 @@ import (
 	"github.com/klauspost/compress/flate"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/exposition"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/gzipjoin"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/risk"
 )
-
-// Rendered is one poll's exposition, immutable once published: the
-// poll-derived families compressed in the Prometheus text format 0.0.4 and
-// in OpenMetrics 1.0 (without the final "# EOF", which the HTTP handler adds
-// after the exporter's own metrics), as gzipjoin pieces that the handler
-// joins with the exporter's own metrics into one gzip member.
-type Rendered struct {
-	Text, OpenMetrics gzipjoin.Piece
-	// Series is the number of samples.
-	Series int
-	// Duration is how long rendering and compressing took.
-	Duration time.Duration
-}
 
 // Exposition renders the poll-derived collectors once per poll into cached,
 // gzipped exposition bytes that every scrape serves as they are: a scrape
@@ -47,10 +36,10 @@ type Exposition struct {
 	index       map[*family]int
 	headers     [2][][]byte         // [text, openmetrics] HELP and TYPE lines per family index
 	headersGzip [2][]gzipjoin.Piece // the same, compressed
-	text        textWriter
+	text        sampleBuffer
 	zw          [2]*gzipjoin.Writer // one per compressing worker
 	scratch     [2][]byte           // expansion buffers of compressFamily, per worker
-	current     atomic.Pointer[Rendered]
+	current     atomic.Pointer[exposition.Rendered]
 }
 
 // NewExposition returns the cache for collectors, which must be the
@@ -100,18 +89,19 @@ func (e *Exposition) FamilyNames() []string {
 }
 
 // Current returns the last rendering, nil before the first one.
-func (e *Exposition) Current() *Rendered { return e.current.Load() }
+func (e *Exposition) Current() *exposition.Rendered { return e.current.Load() }
 
-// Render renders the collectors now and publishes the result.
+// Render renders the collectors now from the poll's verdicts and publishes
+// the result.
 //
 // Each family's samples are compressed once into a piece shared by both
 // formats; the HELP and TYPE lines of each format are pieces made once. A
 // format's exposition is its header and sample pieces in family order.
-func (e *Exposition) Render() *Rendered {
+func (e *Exposition) Render(v *risk.Verdicts) *exposition.Rendered {
 	start := time.Now()
 	e.text.reset()
 	for _, r := range e.renderers {
-		r.render(&e.text)
+		r.render(&e.text, v)
 	}
 	bodies := make([]gzipjoin.Piece, len(e.order))
 	var next atomic.Int64
@@ -133,7 +123,7 @@ func (e *Exposition) Render() *Rendered {
 	}
 	wg.Wait()
 
-	out := &Rendered{Series: e.text.series}
+	out := &exposition.Rendered{Series: e.text.series}
 	for format, dst := range []*gzipjoin.Piece{&out.Text, &out.OpenMetrics} {
 		var pieces []gzipjoin.Piece
 		for i := range bodies {
@@ -184,27 +174,27 @@ func header(f *family, openMetrics bool) []byte {
 	return fmt.Appendf(nil, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, typ)
 }
 
-// textWriter keeps the samples of one rendering, one compact buffer per
+// sampleBuffer keeps the samples of one rendering, one compact buffer per
 // family: each sample is its label values (uvarint length, then the raw
 // bytes) and its value (8 bytes, little endian). compress expands them into
 // exposition lines, which are the same in the text format and in
 // OpenMetrics. Its buffers are reused from one rendering to the next, so a
 // steady-state rendering allocates little, and they hold about a quarter of
 // the exposition's size.
-type textWriter struct {
+type sampleBuffer struct {
 	index  map[*family]int
 	bodies [][]byte
 	series int
 }
 
-func (w *textWriter) reset() {
+func (w *sampleBuffer) reset() {
 	for i := range w.bodies {
 		w.bodies[i] = w.bodies[i][:0]
 	}
 	w.series = 0
 }
 
-func (w *textWriter) sample(f *family, v float64, labelValues ...string) {
+func (w *sampleBuffer) sample(f *family, v float64, labelValues ...string) {
 	i, ok := w.index[f]
 	if !ok {
 		panic("family " + f.name + " not registered with the exposition")

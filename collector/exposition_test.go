@@ -26,9 +26,10 @@ import (
 
 // expositionCollectors are the four poll-derived collectors over the golden
 // fixtures, with a consumer group whose name needs escaping.
-func expositionCollectors(series PartitionSeries) []prometheus.Collector {
+func expositionCollectors(series PartitionSeries) ([]prometheus.Collector, *risk.Verdicts) {
 	s := healthySnapshot()
-	src := SnapshotFunc(func() *snapshot.Snapshot { return s })
+	v := risk.Judge(s, testPolicy{})
+	src := VerdictsFunc(func() *risk.Verdicts { return v })
 	report := testConsumerReport()
 	report.Snapshot = s
 	report.Groups[0].Name = "we\"ird\\group\nnamé"
@@ -40,9 +41,9 @@ func expositionCollectors(series PartitionSeries) []prometheus.Collector {
 	return []prometheus.Collector{
 		NewReplication(src, series),
 		NewEvents(countsFunc(func() events.Counts { return counts })),
-		NewConfig(src, testPolicy{}, series),
+		NewConfig(src, series),
 		NewConsumer(reportFunc(func() *consumers.Report { return report }), GranularityPartition),
-	}
+	}, v
 }
 
 // standardExposition encodes what the standard registry path gives for the
@@ -120,12 +121,12 @@ func normalized(t *testing.T, exposition string) []string {
 
 func TestExpositionEqualsStandardPath(t *testing.T) {
 	for _, series := range []PartitionSeries{PartitionSeriesAll, PartitionSeriesAtRisk} {
-		cs := expositionCollectors(series)
+		cs, v := expositionCollectors(series)
 		e, err := NewExposition(cs...)
 		if err != nil {
 			t.Fatal(err)
 		}
-		r := e.Render()
+		r := e.Render(v)
 		for _, tc := range []struct {
 			name   string
 			format expfmt.Format
@@ -155,7 +156,7 @@ func TestExpositionEqualsStandardPath(t *testing.T) {
 // TestExpositionSameSamplesAsStandardPath compares the parsed samples too,
 // label by label, with the text parser of prometheus/common.
 func TestExpositionSameSamplesAsStandardPath(t *testing.T) {
-	cs := expositionCollectors(PartitionSeriesAll)
+	cs, v := expositionCollectors(PartitionSeriesAll)
 	e, err := NewExposition(cs...)
 	if err != nil {
 		t.Fatal(err)
@@ -178,7 +179,7 @@ func TestExpositionSameSamplesAsStandardPath(t *testing.T) {
 		}
 		return out
 	}
-	got := parse(gunzip(t, e.Render().Text))
+	got := parse(gunzip(t, e.Render(v).Text))
 	want := parse(standardExposition(t, cs, expfmt.FmtText))
 	if len(got) != len(want) {
 		t.Errorf("%d series cached, %d from the standard path", len(got), len(want))
@@ -191,16 +192,18 @@ func TestExpositionSameSamplesAsStandardPath(t *testing.T) {
 }
 
 func TestExpositionAtRiskKeepsOnlyUnhealthyPartitions(t *testing.T) {
-	e, err := NewExposition(expositionCollectors(PartitionSeriesAtRisk)...)
+	cs, v := expositionCollectors(PartitionSeriesAtRisk)
+	e, err := NewExposition(cs...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := gunzip(t, e.Render().Text)
-	all, err := NewExposition(expositionCollectors(PartitionSeriesAll)...)
+	text := gunzip(t, e.Render(v).Text)
+	allCs, _ := expositionCollectors(PartitionSeriesAll)
+	all, err := NewExposition(allCs...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	full := gunzip(t, all.Render().Text)
+	full := gunzip(t, all.Render(v).Text)
 	for _, line := range strings.Split(full, "\n") {
 		if !strings.HasPrefix(line, "kafka_topic_") || strings.HasPrefix(line, "kafka_topic_partition_") {
 			continue
@@ -219,7 +222,7 @@ func TestExpositionAtRiskKeepsOnlyUnhealthyPartitions(t *testing.T) {
 	for _, tp := range s.Topics {
 		for _, p := range tp.Partitions {
 			line := `kafka_topic_partition_leader{partition="` + strconv.Itoa(int(p.ID)) + `",topic="` + tp.Name + `"}`
-			if risk.Healthy(&p, risk.Partition(&p, live)) {
+			if risk.Healthy(&p, risk.PartitionHealthOf(&p, live)) {
 				healthy++
 				if strings.Contains(text, line) {
 					t.Errorf("healthy partition %s/%d has per-partition series in at-risk mode", tp.Name, p.ID)
@@ -242,11 +245,12 @@ func TestExpositionPassesPromtool(t *testing.T) {
 		}
 		t.Skip("promtool not found")
 	}
-	e, err := NewExposition(expositionCollectors(PartitionSeriesAll)...)
+	cs, v := expositionCollectors(PartitionSeriesAll)
+	e, err := NewExposition(cs...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := e.Render()
+	r := e.Render(v)
 	// promtool reads the text format only; the OpenMetrics bytes are the
 	// same samples under other headers (TestExpositionEqualsStandardPath).
 	for name, body := range map[string]string{"text": gunzip(t, r.Text)} {
@@ -271,7 +275,7 @@ func onlySumLint(out string) bool {
 }
 
 func TestNewExpositionRejectsDuplicateFamilies(t *testing.T) {
-	src := SnapshotFunc(configSnapshot)
+	src := judged(configSnapshot, risk.DefaultPolicy{})
 	if _, err := NewExposition(NewReplication(src, PartitionSeriesAll), NewReplication(src, PartitionSeriesAll)); err == nil {
 		t.Error("duplicate families accepted")
 	}
@@ -301,7 +305,7 @@ func healthySnapshot() *snapshot.Snapshot {
 // text encoder does.
 func TestAppendSampleFloats(t *testing.T) {
 	f := gaugeFamily("x", "X.")
-	w := textWriter{index: map[*family]int{f: 0}, bodies: make([][]byte, 1)}
+	w := sampleBuffer{index: map[*family]int{f: 0}, bodies: make([][]byte, 1)}
 	for _, v := range []float64{0, 1, -1, 7, 999999, 1e6, 1234567, -999999, 0.5, 1e-7, 1700000000.5, math.Inf(1), math.Inf(-1), math.NaN(), math.Copysign(0, -1)} {
 		w.reset()
 		w.sample(f, v)

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/risk"
 )
 
 // family is one metric family: its name, help, type and label names. The
@@ -60,11 +62,13 @@ type sampleWriter interface {
 	sample(f *family, v float64, labelValues ...string)
 }
 
-// renderer is a collector that renders through a sampleWriter.
+// renderer is a collector that renders through a sampleWriter. render gets
+// the poll's verdicts (nil when there is none to serve); collectors whose
+// state lives elsewhere (events, consumers) ignore them.
 type renderer interface {
 	prometheus.Collector
 	families() []*family
-	render(w sampleWriter)
+	render(w sampleWriter, v *risk.Verdicts)
 }
 
 // channelWriter sends const metrics to a Collect channel.

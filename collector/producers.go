@@ -3,8 +3,8 @@ package collector
 import (
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/fetch"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/risk"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
 )
 
 // fromProducerRead marks metrics whose value comes from the producer-side
@@ -12,17 +12,17 @@ import (
 const fromProducerRead = "; producer side read every --producers.poll.interval" + fromLastPoll
 
 var (
-	topicIdempotentProducersDesc = gaugeFamily("kafka_topic_idempotent_producers",
+	topicIdempotentProducersFamily = gaugeFamily("kafka_topic_idempotent_producers",
 		"Active idempotent or transactional producers of the topic (distinct producer ids over its partitions, DescribeProducers); absent when a partition could not be read"+fromProducerRead, topicLabels...)
-	lastStableOffsetDesc = gaugeFamily("kafka_topic_partition_last_stable_offset",
+	lastStableOffsetFamily = gaugeFamily("kafka_topic_partition_last_stable_offset",
 		"Last stable offset of the partition (ListOffsets read_committed): read_committed consumers read up to it; only for partitions with a transactional producer or an open transaction"+fromProducerRead, partitionLabels...)
-	lastStableLagDesc = gaugeFamily("kafka_topic_partition_last_stable_offset_lag",
+	lastStableLagFamily = gaugeFamily("kafka_topic_partition_last_stable_offset_lag",
 		"Messages of the partition read_committed consumers cannot see yet: high watermark minus last stable offset; only for partitions with a transactional producer or an open transaction"+fromProducerRead, partitionLabels...)
-	oldestOpenTxnDesc = gaugeFamily("kafka_topic_oldest_open_transaction_seconds",
+	oldestOpenTxnFamily = gaugeFamily("kafka_topic_oldest_open_transaction_seconds",
 		"Age in seconds of the oldest Ongoing transaction writing the topic (ListTransactions, DescribeTransactions); absent when none is open"+fromProducerRead, topicLabels...)
-	hangingTxnDesc = gaugeFamily("kafka_topic_hanging_transactions",
+	hangingTxnFamily = gaugeFamily("kafka_topic_hanging_transactions",
 		"Ongoing transactions writing the topic that are open past their own transaction.timeout.ms; present for topics with an open transaction"+fromProducerRead, topicLabels...)
-	cgLagStableDesc = gaugeFamily("kafka_consumergroup_lag_stable",
+	cgLagStableFamily = gaugeFamily("kafka_consumergroup_lag_stable",
 		"Messages a read_committed consumer group can still read on the partition: last stable offset minus committed offset, never negative; only where the last stable offset is below the high watermark (an open transaction)"+fromProducerRead, groupPartLabels...)
 )
 
@@ -31,14 +31,14 @@ var (
 // last stable offset. The finding non_idempotent_writes is rendered by
 // Config with the other findings.
 type Producers struct {
-	source SnapshotSource
+	source VerdictsSource
 }
 
 // NewProducers returns the producer-side collector.
-func NewProducers(source SnapshotSource) *Producers { return &Producers{source: source} }
+func NewProducers(source VerdictsSource) *Producers { return &Producers{source: source} }
 
-var producerFamilies = []*family{topicIdempotentProducersDesc, lastStableOffsetDesc, lastStableLagDesc,
-	oldestOpenTxnDesc, hangingTxnDesc, cgLagStableDesc}
+var producerFamilies = []*family{topicIdempotentProducersFamily, lastStableOffsetFamily, lastStableLagFamily,
+	oldestOpenTxnFamily, hangingTxnFamily, cgLagStableFamily}
 
 func (c *Producers) families() []*family { return producerFamilies }
 
@@ -46,14 +46,19 @@ func (c *Producers) families() []*family { return producerFamilies }
 func (c *Producers) Describe(ch chan<- *prometheus.Desc) { describe(ch, producerFamilies) }
 
 // Collect implements prometheus.Collector.
-func (c *Producers) Collect(ch chan<- prometheus.Metric) { c.render(channelWriter(ch)) }
+func (c *Producers) Collect(ch chan<- prometheus.Metric) {
+	c.render(channelWriter(ch), c.source.Verdicts())
+}
 
 // render emits the samples of the topics of the last poll. Nothing is
 // rendered when the last poll could not read the cluster metadata or the
 // producer side was never read.
-func (c *Producers) render(w sampleWriter) {
-	s := c.source.Snapshot()
-	if !s.Succeeded(fetch.CollectorMetadata) || s.Producers == nil || s.Producers.Current == nil {
+func (c *Producers) render(w sampleWriter, v *risk.Verdicts) {
+	if v == nil {
+		return
+	}
+	s := v.Snapshot
+	if !s.Succeeded(snapshot.CollectorMetadata) || s.Producers == nil || s.Producers.Current == nil {
 		return
 	}
 	read := s.Producers.Current
@@ -61,7 +66,7 @@ func (c *Producers) render(w sampleWriter) {
 	for ti := range s.Topics {
 		t := &s.Topics[ti]
 		if n, ok := risk.IdempotentProducers(t.Name, read); ok {
-			w.sample(topicIdempotentProducersDesc, float64(n), t.Name)
+			w.sample(topicIdempotentProducersFamily, float64(n), t.Name)
 		}
 		parts := read.Partitions[t.Name]
 		for pi := range t.Partitions {
@@ -71,13 +76,13 @@ func (c *Producers) render(w sampleWriter) {
 			}
 			if lag, ok := risk.LastStableLag(pp); ok {
 				part := id(t.Partitions[pi].ID)
-				w.sample(lastStableOffsetDesc, float64(pp.LastStable.Offset), t.Name, part)
-				w.sample(lastStableLagDesc, float64(lag), t.Name, part)
+				w.sample(lastStableOffsetFamily, float64(pp.LastStable.Offset), t.Name, part)
+				w.sample(lastStableLagFamily, float64(lag), t.Name, part)
 			}
 		}
 		if tt, ok := txns[t.Name]; ok {
-			w.sample(oldestOpenTxnDesc, tt.OldestAge.Seconds(), t.Name)
-			w.sample(hangingTxnDesc, float64(tt.Hanging), t.Name)
+			w.sample(oldestOpenTxnFamily, tt.OldestAge.Seconds(), t.Name)
+			w.sample(hangingTxnFamily, float64(tt.Hanging), t.Name)
 		}
 	}
 	for gi := range s.Groups {
@@ -88,7 +93,7 @@ func (c *Producers) render(w sampleWriter) {
 				continue
 			}
 			if lag, ok := risk.StableLag(pp, o.Offset); ok {
-				w.sample(cgLagStableDesc, float64(lag), g.Name, o.Topic, id(o.Partition))
+				w.sample(cgLagStableFamily, float64(lag), g.Name, o.Topic, id(o.Partition))
 			}
 		}
 	}

@@ -9,7 +9,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/IBM/sarama"
-	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/fetch"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/risk"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
 )
@@ -51,33 +50,33 @@ func producersSnapshot() *snapshot.Snapshot {
 		Groups:    []snapshot.Group{{Name: "g", Offsets: []snapshot.CommittedOffset{{Topic: "txn", Partition: 0, Offset: 4}, {Topic: "plain", Partition: 0, Offset: 2}}}},
 		Producers: &snapshot.Producers{Current: cur, Previous: prev},
 		Collectors: []snapshot.CollectorResult{
-			{Name: fetch.CollectorMetadata, Success: true},
-			{Name: fetch.CollectorProducers, Success: false, Err: "broken: NOT_LEADER_OR_FOLLOWER"},
+			{Name: snapshot.CollectorMetadata, Success: true},
+			{Name: snapshot.CollectorProducers, Success: false, Err: "broken: NOT_LEADER_OR_FOLLOWER"},
 		},
 	}
 }
 
 func TestProducersGolden(t *testing.T) {
-	c := NewProducers(SnapshotFunc(producersSnapshot))
+	c := NewProducers(judged(producersSnapshot, risk.DefaultPolicy{}))
 	want := `
-# HELP kafka_consumergroup_lag_stable ` + cgLagStableDesc.help + `
+# HELP kafka_consumergroup_lag_stable ` + cgLagStableFamily.help + `
 # TYPE kafka_consumergroup_lag_stable gauge
 kafka_consumergroup_lag_stable{consumergroup="g",partition="0",topic="txn"} 6
-# HELP kafka_topic_hanging_transactions ` + hangingTxnDesc.help + `
+# HELP kafka_topic_hanging_transactions ` + hangingTxnFamily.help + `
 # TYPE kafka_topic_hanging_transactions gauge
 kafka_topic_hanging_transactions{topic="txn"} 1
-# HELP kafka_topic_idempotent_producers ` + topicIdempotentProducersDesc.help + `
+# HELP kafka_topic_idempotent_producers ` + topicIdempotentProducersFamily.help + `
 # TYPE kafka_topic_idempotent_producers gauge
 kafka_topic_idempotent_producers{topic="idem"} 1
 kafka_topic_idempotent_producers{topic="plain"} 0
 kafka_topic_idempotent_producers{topic="txn"} 1
-# HELP kafka_topic_oldest_open_transaction_seconds ` + oldestOpenTxnDesc.help + `
+# HELP kafka_topic_oldest_open_transaction_seconds ` + oldestOpenTxnFamily.help + `
 # TYPE kafka_topic_oldest_open_transaction_seconds gauge
 kafka_topic_oldest_open_transaction_seconds{topic="txn"} 90
-# HELP kafka_topic_partition_last_stable_offset ` + lastStableOffsetDesc.help + `
+# HELP kafka_topic_partition_last_stable_offset ` + lastStableOffsetFamily.help + `
 # TYPE kafka_topic_partition_last_stable_offset gauge
 kafka_topic_partition_last_stable_offset{partition="0",topic="txn"} 10
-# HELP kafka_topic_partition_last_stable_offset_lag ` + lastStableLagDesc.help + `
+# HELP kafka_topic_partition_last_stable_offset_lag ` + lastStableLagFamily.help + `
 # TYPE kafka_topic_partition_last_stable_offset_lag gauge
 kafka_topic_partition_last_stable_offset_lag{partition="0",topic="txn"} 7
 `
@@ -91,7 +90,7 @@ kafka_topic_partition_last_stable_offset_lag{partition="0",topic="txn"} 7
 func TestNonIdempotentWritesFinding(t *testing.T) {
 	want := func(weight int) string {
 		return `
-# HELP kafka_topic_loss_risk_score ` + topicScoreDesc.help + `
+# HELP kafka_topic_loss_risk_score ` + topicScoreFamily.help + `
 # TYPE kafka_topic_loss_risk_score gauge
 kafka_topic_loss_risk_score{topic="broken"} 0
 kafka_topic_loss_risk_score{topic="idem"} 0
@@ -99,9 +98,9 @@ kafka_topic_loss_risk_score{topic="plain"} ` + strconv.Itoa(weight) + `
 kafka_topic_loss_risk_score{topic="txn"} 0
 `
 	}
-	c := NewConfig(SnapshotFunc(producersSnapshot), risk.DefaultPolicy{}, PartitionSeriesAll)
+	c := NewConfig(judged(producersSnapshot, risk.DefaultPolicy{}), PartitionSeriesAll)
 	risks := `
-# HELP kafka_topic_loss_risk ` + topicRiskDesc.help + `
+# HELP kafka_topic_loss_risk ` + topicRiskFamily.help + `
 # TYPE kafka_topic_loss_risk gauge
 kafka_topic_loss_risk{risk="non_idempotent_writes",topic="plain"} 1
 `
@@ -111,7 +110,7 @@ kafka_topic_loss_risk{risk="non_idempotent_writes",topic="plain"} 1
 	if err := testutil.CollectAndCompare(c, strings.NewReader(want(risk.FindingWeights[risk.RiskNonIdempotentWrites])), "kafka_topic_loss_risk_score"); err != nil {
 		t.Error(err)
 	}
-	exempt := NewConfig(SnapshotFunc(producersSnapshot), exemptNonIdempotent{}, PartitionSeriesAll)
+	exempt := NewConfig(judged(producersSnapshot, exemptNonIdempotent{}), PartitionSeriesAll)
 	if err := testutil.CollectAndCompare(exempt, strings.NewReader(""), "kafka_topic_loss_risk"); err != nil {
 		t.Error(err)
 	}

@@ -3,7 +3,6 @@ package collector
 import (
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/fetch"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/risk"
 )
 
@@ -27,15 +26,15 @@ var (
 
 var quorumFamilies = []*family{quorumVotersDesc, quorumCaughtUpDesc, quorumLagDesc, quorumCaughtUpTimeDesc, quorumLeaderDesc, quorumEpochDesc}
 
-// ControllerQuorum renders the KRaft controller quorum as judged by
-// risk.Quorum. Nothing is rendered when the last poll did not read it (a
+// ControllerQuorum renders the KRaft controller quorum as the judge saw it
+// (risk.Quorum). Nothing is rendered when the last poll did not read it (a
 // ZooKeeper cluster, or the step failed).
 type ControllerQuorum struct {
-	source SnapshotSource
+	source VerdictsSource
 }
 
 // NewControllerQuorum returns the controller-quorum collector.
-func NewControllerQuorum(source SnapshotSource) *ControllerQuorum {
+func NewControllerQuorum(source VerdictsSource) *ControllerQuorum {
 	return &ControllerQuorum{source: source}
 }
 
@@ -45,24 +44,25 @@ func (c *ControllerQuorum) families() []*family { return quorumFamilies }
 func (c *ControllerQuorum) Describe(ch chan<- *prometheus.Desc) { describe(ch, quorumFamilies) }
 
 // Collect implements prometheus.Collector.
-func (c *ControllerQuorum) Collect(ch chan<- prometheus.Metric) { c.render(channelWriter(ch)) }
+func (c *ControllerQuorum) Collect(ch chan<- prometheus.Metric) {
+	c.render(channelWriter(ch), c.source.Verdicts())
+}
 
-func (c *ControllerQuorum) render(w sampleWriter) {
-	s := c.source.Snapshot()
-	if s == nil || s.Quorum == nil || !s.Succeeded(fetch.CollectorControllerQuorum) {
+func (c *ControllerQuorum) render(w sampleWriter, v *risk.Verdicts) {
+	if v == nil || v.Quorum == nil {
 		return
 	}
-	st := risk.Quorum(s.Quorum)
+	q, st := v.Snapshot.Quorum, v.Quorum
 	w.sample(quorumVotersDesc, float64(st.Voters))
 	w.sample(quorumCaughtUpDesc, float64(st.CaughtUp))
-	w.sample(quorumLeaderDesc, float64(s.Quorum.LeaderID))
-	w.sample(quorumEpochDesc, float64(s.Quorum.LeaderEpoch))
-	for _, v := range st.Replicas {
-		if v.LagRecords >= 0 {
-			w.sample(quorumLagDesc, float64(v.LagRecords), id(v.ID))
+	w.sample(quorumLeaderDesc, float64(q.LeaderID))
+	w.sample(quorumEpochDesc, float64(q.LeaderEpoch))
+	for _, r := range st.Replicas {
+		if r.LagRecords >= 0 {
+			w.sample(quorumLagDesc, float64(r.LagRecords), id(r.ID))
 		}
-		if !v.LastCaughtUp.IsZero() {
-			w.sample(quorumCaughtUpTimeDesc, unixSeconds(v.LastCaughtUp), id(v.ID))
+		if !r.LastCaughtUp.IsZero() {
+			w.sample(quorumCaughtUpTimeDesc, unixSeconds(r.LastCaughtUp), id(r.ID))
 		}
 	}
 }

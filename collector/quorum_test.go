@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/fetch"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/risk"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
 )
 
@@ -49,7 +50,7 @@ kafka_controller_quorum_voter_lag_records{replica="3"} 50
 # TYPE kafka_controller_quorum_voters gauge
 kafka_controller_quorum_voters 3
 `
-	c := NewControllerQuorum(SnapshotFunc(func() *snapshot.Snapshot { return s }))
+	c := NewControllerQuorum(judged(func() *snapshot.Snapshot { return s }, risk.DefaultPolicy{}))
 	if err := testutil.CollectAndCompare(c, strings.NewReader(want)); err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +64,7 @@ func TestControllerQuorumAbsent(t *testing.T) {
 		"ZooKeeper cluster":     quorumSnapshot(nil, true),
 		"step failed":           quorumSnapshot(&snapshot.Quorum{LeaderID: 1, Voters: []snapshot.QuorumReplica{{ID: 1}}}, false),
 	} {
-		c := NewControllerQuorum(SnapshotFunc(func() *snapshot.Snapshot { return s }))
+		c := NewControllerQuorum(judged(func() *snapshot.Snapshot { return s }, risk.DefaultPolicy{}))
 		if n := testutil.CollectAndCount(c); n != 0 {
 			t.Errorf("%s: %d series, want none", name, n)
 		}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/risk"
-	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
 )
 
 // PartitionSeries chooses which partitions get per-partition series
@@ -31,7 +30,7 @@ func ParsePartitionSeries(v string) (PartitionSeries, error) {
 	return 0, fmt.Errorf("unknown partition series %q (all, at-risk)", v)
 }
 
-// partition reports whether p gets per-partition series.
-func (ps PartitionSeries) partition(p *snapshot.Partition, h risk.PartitionHealth) bool {
-	return ps == PartitionSeriesAll || !risk.Healthy(p, h)
+// partition reports whether a partition judged pv gets per-partition series.
+func (ps PartitionSeries) partition(pv *risk.PartitionVerdict) bool {
+	return ps == PartitionSeriesAll || !pv.Healthy
 }

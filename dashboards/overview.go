@@ -11,6 +11,25 @@ const (
 // perTarget sums a metric per exporter target (replica of a cluster).
 func perTarget(expr string) string { return "sum by (" + byTarget + ") (" + expr + ")" }
 
+// alertStat is a stat panel counting what an alert watches: its text ends
+// with the alert's sentence and its thresholds are the alert's steps.
+type alertStat struct {
+	alert string
+	width int
+	title string
+	text  string
+	// expr is summed per exporter target.
+	expr string
+}
+
+// alertStats adds one stat panel per entry, 5 high.
+func (l *layout) alertStats(stats []alertStat) {
+	for _, st := range stats {
+		a := alert(st.alert)
+		l.add(st.width, 5, stat(st.title, st.text+a.Sentence(), "none", a.Steps(), query(perTarget(st.expr), "{{instance}}")))
+	}
+}
+
 // perCluster sums a metric per cluster, counting what two replicas of one
 // cluster both report once (the larger value), as the alerts do.
 func perCluster(expr string) string {
@@ -47,68 +66,62 @@ func Overview() *Dashboard {
 	l := &layout{}
 	fleet(l)
 	l.row("Are messages being lost or at risk right now?")
-	offline := alert("KafkaPartitionOffline")
-	l.add(4, 5, stat("Offline partitions",
-		"Partitions with no live leader, summed over the cluster's topics. Producers cannot write to them (messages are "+
-			"dropped once their retries run out) and consumers cannot read them; electing a stale replica to bring them "+
-			"back loses acknowledged messages. "+offline.Sentence(),
-		"none", offline.Steps(), query(perTarget(sel("kafka_topic_offline_partitions")), "{{instance}}")))
-	underMin := alert("KafkaPartitionUnderMinISR")
-	l.add(4, 5, stat("Partitions under min ISR",
-		"Partitions with fewer in-sync replicas than min.insync.replicas. acks=all producers get NOT_ENOUGH_REPLICAS "+
-			"and drop messages when their retries run out; acks=0/1 producers write to fewer copies than promised. "+
-			"Includes topics whose replication factor is below their min.insync.replicas (a configuration finding); "+
-			"the alert only counts partitions that lost a replica. "+underMin.Sentence(),
-		"none", underMin.Steps(), query(perTarget(sel("kafka_topic_under_min_isr_partitions")), "{{instance}}")))
-	atMin := alert("KafkaPartitionAtMinISR")
-	l.add(4, 5, stat("Partitions at min ISR",
-		"Partitions with exactly min.insync.replicas in-sync replicas: one more replica falling out of sync stops "+
-			"acks=all writes, and producers drop messages when their retries run out. Always counts healthy partitions of topics whose replication factor equals their "+
-			"min.insync.replicas (no write fault tolerance). "+atMin.Sentence(),
-		"none", atMin.Steps(), query(perTarget(sel("kafka_topic_at_min_isr_partitions")), "{{instance}}")))
-	urp := alert("KafkaPartitionUnderReplicated")
-	l.add(4, 5, stat("Under-replicated partitions",
-		"Partitions with fewer in-sync replicas than assigned replicas: new messages have fewer copies than "+
-			"planned, so one more failure may block writes or lose data. Short blips during broker restarts are "+
-			"normal. "+urp.Sentence(),
-		"none", urp.Steps(), query(perTarget(sel("kafka_topic_under_replicated_partitions")), "{{instance}}")))
-	single := alert("KafkaPartitionSingleInSyncReplica")
-	l.add(4, 5, stat("Single in-sync replica",
-		"Partitions with more than one replica but only one in sync: their messages exist on one disk only, and "+
-			"losing that broker or disk loses them for good. "+single.Sentence(),
-		"none", single.Steps(), query(perTarget(sel("kafka_topic_single_in_sync_replica_partitions")), "{{instance}}")))
-	down := alert("KafkaBrokerDown")
-	l.add(4, 5, stat("Brokers down",
-		"Brokers that host replicas but are missing from the live broker list: every partition they host has one "+
-			"copy fewer until they return. "+down.Sentence(),
-		"none", down.Steps(), query(perTarget(sel("kafka_broker_up")+" == bool 0"), "{{instance}}")))
+	l.alertStats([]alertStat{
+		{"KafkaPartitionOffline", 4, "Offline partitions",
+			"Partitions with no live leader, summed over the cluster's topics. Producers cannot write to them (messages are " +
+				"dropped once their retries run out) and consumers cannot read them; electing a stale replica to bring them " +
+				"back loses acknowledged messages. ",
+			sel("kafka_topic_offline_partitions")},
+		{"KafkaPartitionUnderMinISR", 4, "Partitions under min ISR",
+			"Partitions with fewer in-sync replicas than min.insync.replicas. acks=all producers get NOT_ENOUGH_REPLICAS " +
+				"and drop messages when their retries run out; acks=0/1 producers write to fewer copies than promised. " +
+				"Includes topics whose replication factor is below their min.insync.replicas (a configuration finding); " +
+				"the alert only counts partitions that lost a replica. ",
+			sel("kafka_topic_under_min_isr_partitions")},
+		{"KafkaPartitionAtMinISR", 4, "Partitions at min ISR",
+			"Partitions with exactly min.insync.replicas in-sync replicas: one more replica falling out of sync stops " +
+				"acks=all writes, and producers drop messages when their retries run out. Always counts healthy partitions of topics whose replication factor equals their " +
+				"min.insync.replicas (no write fault tolerance). ",
+			sel("kafka_topic_at_min_isr_partitions")},
+		{"KafkaPartitionUnderReplicated", 4, "Under-replicated partitions",
+			"Partitions with fewer in-sync replicas than assigned replicas: new messages have fewer copies than " +
+				"planned, so one more failure may block writes or lose data. Short blips during broker restarts are " +
+				"normal. ",
+			sel("kafka_topic_under_replicated_partitions")},
+		{"KafkaPartitionSingleInSyncReplica", 4, "Single in-sync replica",
+			"Partitions with more than one replica but only one in sync: their messages exist on one disk only, and " +
+				"losing that broker or disk loses them for good. ",
+			sel("kafka_topic_single_in_sync_replica_partitions")},
+		{"KafkaBrokerDown", 4, "Brokers down",
+			"Brokers that host replicas but are missing from the live broker list: every partition they host has one " +
+				"copy fewer until they return. ",
+			sel("kafka_broker_up") + " == bool 0"},
+	})
 
 	l.row("Loss that happened in the selected time range")
-	unclean := alert("KafkaUncleanLeaderElectionSuspected")
-	l.add(4, 5, stat("Suspected unclean elections",
-		"Leader elections in the time range where the new leader was outside the previous ISR, or the high "+
-			"watermark fell with the election: acknowledged messages the old leader had may be gone. "+unclean.Sentence(),
-		"none", unclean.Steps(),
-		query(perTarget("increase("+sel("kafka_topic_unclean_leader_elections_suspected_total")+"[$__range])"), "{{instance}}")))
-	truncated := alert("KafkaMessagesTruncated")
-	l.add(5, 5, stat("Truncated messages",
-		"Measured loss in the time range: offsets consumers could read that vanished because a partition's high "+
-			"watermark went backwards (typically after an unclean election). "+truncated.Sentence(),
-		"none", truncated.Steps(),
-		query(perTarget("increase("+sel("kafka_topic_truncated_messages_total")+"[$__range])"), "{{instance}}")))
-	retention := alert("KafkaConsumerGroupRetentionLoss")
-	l.add(5, 5, stat("Messages lost to retention",
-		"Messages retention deleted in the time range before a consumer group read them, summed over groups and "+
-			"topics: they are gone for that group. "+retention.Sentence(),
-		"none", retention.Steps(),
-		query(perTarget("increase("+sel("kafka_consumergroup_retention_lost_messages_total")+"[$__range])"), "{{instance}}")))
-	canaryLost := alert("KafkaCanaryMessagesLost")
-	l.add(5, 5, stat("Canary lost messages",
-		"Messages the exporter's canary produced and had acknowledged (acks=all) but never read back within "+
-			"--canary.loss-timeout, in the time range: end-to-end proof of loss on this cluster. Needs --canary.enable. "+
-			canaryLost.Sentence(),
-		"none", canaryLost.Steps(),
-		query(perTarget("increase("+sel("kafka_canary_messages_lost_total")+"[$__range])"), "{{instance}}")))
+	l.alertStats([]alertStat{
+		{"KafkaBrokerUnresponsive", 4, "Brokers not answering",
+			"Brokers that are registered or host replicas but let the exporter's requests time out: hung, not down. " +
+				"Writes to the partitions they lead stall, and producers drop messages when their retries run out, until " +
+				"leadership moves. ",
+			sel("kafka_broker_responding") + " == bool 0"},
+		{"KafkaUncleanLeaderElectionSuspected", 4, "Suspected unclean elections",
+			"Leader elections in the time range where the new leader was outside the previous ISR, or the high " +
+				"watermark fell with the election: acknowledged messages the old leader had may be gone. ",
+			"increase(" + sel("kafka_topic_unclean_leader_elections_suspected_total") + "[$__range])"},
+		{"KafkaMessagesTruncated", 5, "Truncated messages",
+			"Measured loss in the time range: offsets consumers could read that vanished because a partition's high " +
+				"watermark went backwards (typically after an unclean election). ",
+			"increase(" + sel("kafka_topic_truncated_messages_total") + "[$__range])"},
+		{"KafkaConsumerGroupRetentionLoss", 5, "Messages lost to retention",
+			"Messages retention deleted in the time range before a consumer group read them, summed over groups and " +
+				"topics: they are gone for that group. ",
+			"increase(" + sel("kafka_consumergroup_retention_lost_messages_total") + "[$__range])"},
+		{"KafkaCanaryMessagesLost", 5, "Canary lost messages",
+			"Messages the exporter's canary produced and had acknowledged (acks=all) but never read back within " +
+				"--canary.loss-timeout, in the time range: end-to-end proof of loss on this cluster. Needs --canary.enable. ",
+			"increase(" + sel("kafka_canary_messages_lost_total") + "[$__range])"},
+	})
 	l.add(5, 5, stat("Cluster-wide loss-risk findings",
 		"Cluster-wide settings that make loss possible (internal topics' replication, broker defaults, brokers that "+
 			"disagree): each one lets committed offsets, transactions or new topics' messages be lost when a broker "+

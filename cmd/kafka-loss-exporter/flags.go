@@ -12,20 +12,15 @@ import (
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/kafka"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/logging"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/risk"
-	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
 )
 
 // defaultListenAddress is the exporter's default port.
 const defaultListenAddress = ":9785"
 
-// passwordEnv is the environment variable read for the SASL password when no
-// password file is given.
-const passwordEnv = "KAFKA_LOSS_EXPORTER_SASL_PASSWORD"
-
 // flags holds every command-line setting.
 type flags struct {
-	kafka            kafka.Options
-	saslPasswordFile string
+	kafka kafka.Options
+	sasl  *saslFlags
 
 	web         *web.FlagConfig
 	metricsPath string
@@ -61,12 +56,7 @@ func defineFlags(app *kingpin.Application) *flags {
 		Default("kafka-loss-exporter").StringVar(&f.kafka.ClientID)
 	durationFlag(app, "kafka.timeout", "Dial, read and write timeout of one Kafka request.", "10s", &f.kafka.Timeout)
 
-	app.Flag("kafka.sasl.mechanism", "SASL mechanism: plain, scram-sha-256 or scram-sha-512 (empty: no SASL).").
-		Default("").StringVar(&f.kafka.SASLMechanism)
-	app.Flag("kafka.sasl.username", "SASL user name.").
-		Default("").StringVar(&f.kafka.SASLUsername)
-	app.Flag("kafka.sasl.password-file", "File holding the SASL password. Without it the password is read from $"+passwordEnv+".").
-		Default("").StringVar(&f.saslPasswordFile)
+	f.sasl = defineSASLFlags(app, &f.kafka)
 
 	app.Flag("kafka.tls.enabled", "Connect to Kafka with TLS.").
 		Default("false").BoolVar(&f.kafka.TLSEnabled)
@@ -98,7 +88,7 @@ func defineFlags(app *kingpin.Application) *flags {
 		Default("").StringVar(&f.topicExclude)
 
 	durationFlag(app, "config.poll.interval", "Time between two reads of topic and broker configuration (DescribeConfigs); a new topic or broker is read at the next poll.", "5m", &f.configPollInterval)
-	durationFlag(app, "producers.poll.interval", "Time between two reads of the producer side: active idempotent producers (DescribeProducers), open transactions (ListTransactions, DescribeTransactions) and last stable offsets (ListOffsets read_committed).", "1m", &f.producersPollInterval)
+	durationFlag(app, "producers.poll.interval", "Time between two reads of the producer side: active idempotent producers (DescribeProducers), open transactions (ListTransactions, DescribeTransactions) and last stable offsets (ListOffsets read_committed). 0 turns the producer side off (DescribeProducers needs Read on each topic).", "1m", &f.producersPollInterval)
 	app.Flag("risk.config", "YAML policy file setting the loss-risk thresholds and exemptions (see docs/risks.md; empty: the defaults).").
 		Default("").StringVar(&f.riskConfigFile)
 	enumFlag(app, "partition.series", "Per-partition series (kafka_topic_partition_*): all, or at-risk (only for partitions that are not healthy: offline, under-replicated, with an offline replica, a Metadata error or unknown offsets; per-topic counts stay for every topic; see docs/scale.md).",
@@ -125,8 +115,8 @@ func (f *flags) validate() error {
 	if f.configPollInterval <= 0 {
 		return fmt.Errorf("--config.poll.interval must be positive, got %s", f.configPollInterval)
 	}
-	if f.producersPollInterval <= 0 {
-		return fmt.Errorf("--producers.poll.interval must be positive, got %s", f.producersPollInterval)
+	if f.producersPollInterval < 0 {
+		return fmt.Errorf("--producers.poll.interval must not be negative, got %s", f.producersPollInterval)
 	}
 	if f.kafka.Timeout > f.pollTimeout {
 		return fmt.Errorf("--kafka.timeout (%s) must not exceed --poll.timeout (%s)", f.kafka.Timeout, f.pollTimeout)
@@ -134,7 +124,7 @@ func (f *flags) validate() error {
 	if f.metricsPath == "" || f.metricsPath[0] != '/' {
 		return fmt.Errorf("--web.telemetry-path %q must start with /", f.metricsPath)
 	}
-	for _, p := range []string{"/healthz", "/ready"} {
+	for _, p := range []string{"/healthz", "/ready", statusPath} {
 		if f.metricsPath == p {
 			return fmt.Errorf("--web.telemetry-path %q clashes with the %s endpoint", f.metricsPath, p)
 		}
@@ -146,10 +136,10 @@ func (f *flags) validate() error {
 }
 
 // nextPollInterval is the time until the next poll after a successful poll
-// that saw s: the fast interval while any partition is under-replicated or
+// judged v: the fast interval while any partition is under-replicated or
 // offline, the normal one otherwise.
-func (f *flags) nextPollInterval(s *snapshot.Snapshot) time.Duration {
-	if f.pollFastInterval > 0 && risk.Degraded(s) {
+func (f *flags) nextPollInterval(v *risk.Verdicts) time.Duration {
+	if f.pollFastInterval > 0 && v != nil && v.Degraded {
 		return min(f.pollFastInterval, f.pollInterval)
 	}
 	return f.pollInterval

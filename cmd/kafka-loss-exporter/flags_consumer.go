@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/alecthomas/kingpin/v2"
+	"github.com/go-kit/log"
+	"github.com/go-kit/log/level"
 
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/collector"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/fetch"
@@ -19,6 +21,7 @@ type consumerFlags struct {
 	tablePoints               int
 	statusWindow              int
 	retentionRefresh          time.Duration
+	retentionRefreshSet       bool
 	readTimestamps            bool
 }
 
@@ -37,9 +40,16 @@ func defineConsumerFlags(app *kingpin.Application) *consumerFlags {
 		"10", &f.statusWindow)
 	app.Flag("lag.read-timestamps", "When the exporter's offset history does not reach back to a group's next message (after start-up, or for a group far behind), read that message's timestamp (one Fetch per partition leader, only in polls that need it) instead of leaving its lag in seconds out.").
 		Default("false").BoolVar(&f.readTimestamps)
-	durationFlag(app, "group.retention-refresh", "How often topic retention settings (for the consumers' retention headroom) are re-read; new topics are read at once.",
-		"5m", &f.retentionRefresh)
+	app.Flag("group.retention-refresh", "Deprecated and ignored: retention settings now come from the topic configuration read every --config.poll.interval.").
+		Default("5m").IsSetByUser(&f.retentionRefreshSet).SetValue(&durationValue{name: "group.retention-refresh", target: &f.retentionRefresh})
 	return f
+}
+
+// warnDeprecated logs one warning for each deprecated flag given.
+func (f *consumerFlags) warnDeprecated(logger log.Logger) {
+	if f.retentionRefreshSet {
+		level.Warn(logger).Log("msg", "--group.retention-refresh is deprecated and ignored: retention settings come from the topic configuration read every --config.poll.interval")
+	}
 }
 
 func (f *consumerFlags) validate() error {

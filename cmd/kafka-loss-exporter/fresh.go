@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/collector"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/consumers"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/exposition"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/metricshttp"
 )
 
@@ -31,7 +32,7 @@ type freshCache struct {
 }
 
 // Current implements metricshttp.Cache.
-func (f freshCache) Current() *collector.Rendered {
+func (f freshCache) Current() *exposition.Rendered {
 	if f.snapshot.Snapshot() == nil {
 		return nil
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/go-kit/log"
@@ -15,6 +16,11 @@ import (
 // TestConsumerReportNotServedWhenSnapshotStale: consumer series vanish with
 // the cluster series once the last snapshot is too old to serve.
 func TestConsumerReportNotServedWhenSnapshotStale(t *testing.T) {
+	synctest.Test(t, consumerReportNotServedWhenSnapshotStale)
+}
+
+// consumerReportNotServedWhenSnapshotStale runs on synctest's fake clock.
+func consumerReportNotServedWhenSnapshotStale(t *testing.T) {
 	tracker := consumers.NewTracker(consumers.Options{TablePoints: 8, StatusWindow: 4})
 	fetch := func(ctx context.Context) (*snapshot.Snapshot, error) {
 		return &snapshot.Snapshot{Time: time.Now(), ControllerID: -1,
@@ -29,7 +35,7 @@ func TestConsumerReportNotServedWhenSnapshotStale(t *testing.T) {
 	if src.Report() == nil {
 		t.Fatal("fresh report not served")
 	}
-	time.Sleep(80 * time.Millisecond)
+	time.Sleep(50*time.Millisecond + time.Nanosecond)
 	if src.Report() != nil {
 		t.Fatal("report of a stale snapshot still served")
 	}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -53,6 +55,10 @@ func FuzzFlags(f *testing.F) {
 		"--topic.filter=(",
 		"--kafka.version=9.9.9",
 		"--kafka.server=a:1\n--kafka.server=b:2",
+		"--kafka.sasl.mechanism=oauthbearer\n--kafka.sasl.oauthbearer.token-url=https://idp/token\n--kafka.sasl.oauthbearer.client-id=x\n--kafka.sasl.oauthbearer.scopes=a,b",
+		"--kafka.sasl.oauthbearer.extensions=logicalCluster=lkc-1\n--kafka.sasl.oauthbearer.extensions=logicalCluster=x",
+		"--kafka.sasl.mechanism=gssapi\n--kafka.sasl.username=u\n--kafka.sasl.kerberos.realm=EXAMPLE.COM",
+		"--kafka.sasl.mechanism=aws-msk-iam\n--kafka.sasl.aws-msk-iam.region=eu-west-1\n--kafka.sasl.aws-msk-iam.role-arn=arn:aws:iam::123456789012:role/x",
 		"--web.telemetry-path=metrics",
 		"--no-such-flag",
 		"--help",
@@ -86,9 +92,54 @@ func FuzzFlags(f *testing.F) {
 		}
 		_, err := kafka.ParseVersion(fl.kafka.Version)
 		errs = append(errs, err)
+		// The sign-in settings, without reading files (the secret files
+		// are fuzzed by FuzzSecretFile) and without the AWS chain.
+		fl.sasl.passwordFile, fl.sasl.oauthClientSecretFile = "", ""
+		noEnv := func(string) (string, bool) { return "", false }
+		if err := fl.sasl.apply(&fl.kafka, noEnv); err != nil {
+			errs = append(errs, err)
+		} else if !strings.EqualFold(fl.kafka.SASLMechanism, kafka.SASLAWSMSKIAM) && fl.kafka.KerberosConfigFile == "" {
+			_, err := fl.kafka.SaramaConfig()
+			errs = append(errs, flagError(err))
+		}
 		for _, err := range errs {
 			if err != nil && strings.Contains(oneLine(err), "\n") {
 				t.Fatalf("error not on one line: %q", oneLine(err))
+			}
+		}
+	})
+}
+
+// FuzzSecretFile: any content of a secret file (the SASL password, the
+// OAuth client secret) either reads as a secret without its trailing line
+// break, or fails with one line that does not show the content.
+func FuzzSecretFile(f *testing.F) {
+	for _, s := range []string{"s3cret\n", "", "\n", "\r\n", "two\nlines\n", "trailing \n\n", "\x00bin"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, content string) {
+		file := filepath.Join(t.TempDir(), "secret")
+		if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for _, flag := range []struct {
+			sasl *saslFlags
+			get  func(o kafka.Options) string
+		}{
+			{&saslFlags{passwordFile: file}, func(o kafka.Options) string { return o.SASLPassword }},
+			{&saslFlags{oauthClientSecretFile: file}, func(o kafka.Options) string { return o.OAuthClientSecret }},
+		} {
+			var o kafka.Options
+			err := flag.sasl.apply(&o, func(string) (string, bool) { return "", false })
+			if err != nil {
+				msg := oneLine(err)
+				if strings.Contains(msg, "\n") || (len(strings.TrimSpace(content)) > 3 && strings.Contains(msg, strings.TrimSpace(content))) {
+					t.Fatalf("error %q shows the content or spans lines", msg)
+				}
+				continue
+			}
+			if got, want := flag.get(o), strings.TrimRight(content, "\r\n"); got != want {
+				t.Fatalf("secret %q, want %q", got, want)
 			}
 		}
 	})

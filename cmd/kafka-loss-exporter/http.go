@@ -23,13 +23,14 @@ type promhttpLogger struct{ logger log.Logger }
 func (l promhttpLogger) Println(v ...any) { level.Error(l.logger).Log("msg", fmt.Sprint(v...)) }
 
 // newHandler returns the exporter's HTTP routes: metrics, the landing page,
-// /healthz (the process is alive) and /ready (a poll has succeeded).
+// /healthz (the process is alive), /ready (a poll has succeeded) and
+// /status (the loss audit of the last poll).
 //
 // own is the exporter's own registry, gathered on every scrape; cache holds
 // the poll-derived families rendered once per poll; pollRegistry has the
 // same poll-derived collectors for the standard path, used only for
 // protobuf clients.
-func newHandler(metricsPath string, own, pollRegistry prometheus.Gatherer, cache metricshttp.Cache, ready readiness, logger log.Logger) (http.Handler, error) {
+func newHandler(metricsPath string, own, pollRegistry prometheus.Gatherer, cache metricshttp.Cache, ready readiness, status http.Handler, logger log.Logger) (http.Handler, error) {
 	mux := http.NewServeMux()
 	protobuf := promhttp.HandlerFor(prometheus.Gatherers{own, pollRegistry}, promhttp.HandlerOpts{
 		ErrorLog:            promhttpLogger{logger},
@@ -54,6 +55,7 @@ func newHandler(metricsPath string, own, pollRegistry prometheus.Gatherer, cache
 		}
 		fmt.Fprintln(w, "ready")
 	})
+	mux.Handle(statusPath, status)
 	if metricsPath != "/" {
 		landing, err := web.NewLandingPage(web.LandingConfig{
 			Name:        "Kafka Loss Exporter",
@@ -64,6 +66,7 @@ func newHandler(metricsPath string, own, pollRegistry prometheus.Gatherer, cache
 			Profiling: "false",
 			Links: []web.LandingLinks{
 				{Address: metricsPath, Text: "Metrics"},
+				{Address: statusPath, Text: "Status", Description: "the loss audit of the last poll: findings, fixes, runbooks"},
 				{Address: "/healthz", Text: "Health", Description: "the process is alive"},
 				{Address: "/ready", Text: "Readiness", Description: "a poll of the cluster has succeeded"},
 			},

@@ -39,9 +39,8 @@ func TestLandingPageLinksAnswer(t *testing.T) {
 	if err := os.WriteFile(webConfig, fmt.Appendf(nil, "basic_auth_users:\n  %s: %s\n", user, hash), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	stderr, done := start(ctx, "--kafka.server="+fake.ListenAddrs()[0], "--web.listen-address="+addr,
+	addr, stderr, done := startServing(t, ctx, "--kafka.server="+fake.ListenAddrs()[0],
 		"--web.config.file="+webConfig, "--poll.interval=1s")
 	defer func() {
 		cancel()

@@ -5,16 +5,35 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 )
 
 func noEnv(string) (string, bool) { return "", false }
+
+// listeningOn finds the address exporter-toolkit logs once it listens.
+var listeningOn = regexp.MustCompile(`msg="Listening on" address=(\S+)`)
+
+// waitFor polls cond until it holds (returning its value) or timeout passes.
+func waitFor[T any](t *testing.T, timeout time.Duration, what string, cond func() (T, bool)) T {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		v, ok := cond()
+		if ok {
+			return v
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
 
 func TestBadInputExitsWithStatus2(t *testing.T) {
 	dir := t.TempDir()
@@ -83,23 +102,17 @@ func TestSecretNeverLogged(t *testing.T) {
 // TestServesWithoutKafka starts the exporter with no reachable cluster: it
 // must serve its own health, report up 0, not be ready, and stop cleanly.
 func TestServesWithoutKafka(t *testing.T) {
-	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	stderr, done := start(ctx, "--kafka.server=127.0.0.1:1", "--web.listen-address="+addr, "--poll.interval=100ms", "--kafka.timeout=100ms")
+	defer cancel()
+	addr, stderr, done := startServing(t, ctx, "--kafka.server=127.0.0.1:1", "--poll.interval=100ms", "--kafka.timeout=100ms")
 	get := func(path string) (int, string) {
-		var lastErr error
-		for i := 0; i < 100; i++ {
-			resp, err := http.Get(fmt.Sprintf("http://%s%s", addr, path))
-			if err == nil {
-				b, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				return resp.StatusCode, string(b)
-			}
-			lastErr = err
-			time.Sleep(50 * time.Millisecond)
+		resp, err := http.Get(fmt.Sprintf("http://%s%s", addr, path))
+		if err != nil {
+			t.Fatalf("GET %s: %v", path, err)
 		}
-		t.Fatalf("GET %s: %v", path, lastErr)
-		return 0, ""
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
 	}
 	if code, _ := get("/healthz"); code != http.StatusOK {
 		t.Errorf("/healthz: %d", code)
@@ -110,11 +123,12 @@ func TestServesWithoutKafka(t *testing.T) {
 	if code, body := get("/"); code != http.StatusOK || !strings.Contains(body, "/metrics") {
 		t.Errorf("landing page: %d", code)
 	}
-	time.Sleep(300 * time.Millisecond)
-	code, body := get("/metrics")
-	if code != http.StatusOK {
-		t.Fatalf("/metrics: %d", code)
-	}
+	// Wait for a failed poll to be published rather than for a fixed time.
+	body := waitFor(t, 10*time.Second, "a failed poll on /metrics", func() (string, bool) {
+		code, body := get("/metrics")
+		return body, code == http.StatusOK && strings.Contains(body, `kafka_loss_exporter_polls_total{result="failure"} `) &&
+			!strings.Contains(body, `kafka_loss_exporter_polls_total{result="failure"} 0`)
+	})
 	for _, want := range []string{"kafka_loss_exporter_up 0", `kafka_loss_exporter_collector_success{collector="metadata"} 0`, "kafka_loss_exporter_build_info"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %q", want)
@@ -137,22 +151,20 @@ func TestServesWithoutKafka(t *testing.T) {
 	}
 }
 
-// freeAddr returns a local address nothing listens on.
-func freeAddr(t *testing.T) string {
+// startServing runs the exporter with args on a free port until ctx ends: it
+// listens on port 0 and the test reads the address exporter-toolkit logs, so
+// no port is picked, closed and reused. done receives the exit status.
+func startServing(t *testing.T, ctx context.Context, args ...string) (addr string, stderr *lockedBuffer, done <-chan int) {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-// start runs the exporter with args until ctx ends; done receives the exit
-// status, after which stderr holds the log.
-func start(ctx context.Context, args ...string) (stderr *bytes.Buffer, done <-chan int) {
-	stderr = new(bytes.Buffer)
+	stderr = new(lockedBuffer)
 	c := make(chan int, 1)
-	go func() { c <- run(ctx, args, io.Discard, stderr, noEnv) }()
-	return stderr, c
+	go func() { c <- run(ctx, append(args, "--web.listen-address=127.0.0.1:0"), io.Discard, stderr, noEnv) }()
+	addr = waitFor(t, 10*time.Second, "the exporter to log its address", func() (string, bool) {
+		m := listeningOn.FindStringSubmatch(stderr.String())
+		if m == nil {
+			return "", false
+		}
+		return m[1], true
+	})
+	return addr, stderr, c
 }

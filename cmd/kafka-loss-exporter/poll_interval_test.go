@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/risk"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
 )
 
@@ -21,9 +22,10 @@ func TestNegativeFastIntervalExitsWithStatus2(t *testing.T) {
 }
 
 func TestNextPollInterval(t *testing.T) {
-	healthy := &snapshot.Snapshot{Brokers: []snapshot.Broker{{ID: 1}}, Topics: []snapshot.Topic{
+	ok := []snapshot.CollectorResult{{Name: snapshot.CollectorMetadata, Success: true}}
+	healthy := &snapshot.Snapshot{Collectors: ok, Brokers: []snapshot.Broker{{ID: 1}}, Topics: []snapshot.Topic{
 		{Name: "t", Partitions: []snapshot.Partition{{Leader: 1, Replicas: []int32{1}, ISR: []int32{1}}}}}}
-	degraded := &snapshot.Snapshot{Brokers: []snapshot.Broker{{ID: 1}}, Topics: []snapshot.Topic{
+	degraded := &snapshot.Snapshot{Collectors: ok, Brokers: []snapshot.Broker{{ID: 1}}, Topics: []snapshot.Topic{
 		{Name: "t", Partitions: []snapshot.Partition{{Leader: 1, Replicas: []int32{1, 2}, ISR: []int32{1}}}}}}
 	cases := []struct {
 		name           string
@@ -39,7 +41,7 @@ func TestNextPollInterval(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			f := &flags{pollInterval: tc.interval, pollFastInterval: tc.fast}
-			if got := f.nextPollInterval(tc.s); got != tc.want {
+			if got := f.nextPollInterval(risk.Judge(tc.s, risk.DefaultPolicy{})); got != tc.want {
 				t.Fatalf("got %s, want %s", got, tc.want)
 			}
 		})

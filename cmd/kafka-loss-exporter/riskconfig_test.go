@@ -23,6 +23,7 @@ func TestBadRiskConfigExitsWithStatus2(t *testing.T) {
 		{[]string{"--risk.config=" + filepath.Join(dir, "missing.yml")}, "--risk.config: open " + filepath.Join(dir, "missing.yml")},
 		{[]string{"--config.poll.interval=0s"}, "--config.poll.interval must be positive"},
 		{[]string{"--config.poll.interval=often"}, "config.poll.interval"},
+		{[]string{"--producers.poll.interval=-1s"}, "--producers.poll.interval must not be negative"},
 	}
 	for _, c := range cases {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {

@@ -44,19 +44,26 @@ func (v *enumValue) Set(s string) error {
 
 func (v *enumValue) String() string { return *v.target }
 
+// flagDeclarer is where flags are declared: the application (flags of
+// every command) or one command.
+type flagDeclarer interface {
+	Flag(name, help string) *kingpin.FlagClause
+}
+
 // durationFlag declares a duration flag.
 func durationFlag(app *kingpin.Application, name, help, def string, target *time.Duration) {
 	app.Flag(name, help).Default(def).SetValue(&durationValue{name: name, target: target})
 }
 
 // enumFlag declares a flag limited to allowed values.
-func enumFlag(app *kingpin.Application, name, help, def string, target *string, allowed ...string) {
+func enumFlag(app flagDeclarer, name, help, def string, target *string, allowed ...string) {
 	app.Flag(name, help).Default(def).SetValue(&enumValue{name: name, allowed: allowed, target: target})
 }
 
-// oneLine folds a multi-line error message into one line.
+// oneLine folds a multi-line error message into one line, settings named
+// by their flags.
 func oneLine(err error) string {
-	lines := strings.Split(err.Error(), "\n")
+	lines := strings.Split(withFlagNames(err), "\n")
 	for i := range lines {
 		lines[i] = strings.TrimSpace(lines[i])
 	}

@@ -2,8 +2,8 @@ package consumers
 
 import (
 	"testing"
+	"time"
 
-	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/fetch"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/risk"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
 )
@@ -11,8 +11,8 @@ import (
 // withRetention sets offsets.retention.minutes on the snapshot's brokers.
 func withRetention(s *snapshot.Snapshot, minutes string) *snapshot.Snapshot {
 	s.Configs = &snapshot.Configs{Brokers: map[int32]snapshot.ResourceConfig{
-		1: {Entries: map[string]snapshot.ConfigValue{fetch.ConfigOffsetsRetentionMinutes: {Value: minutes}}},
-		2: {Entries: map[string]snapshot.ConfigValue{fetch.ConfigOffsetsRetentionMinutes: {Value: minutes}}},
+		1: {Entries: map[string]snapshot.ConfigValue{snapshot.ConfigOffsetsRetentionMinutes: {Value: minutes}}},
+		2: {Entries: map[string]snapshot.ConfigValue{snapshot.ConfigOffsetsRetentionMinutes: {Value: minutes}}},
 	}}
 	return s
 }
@@ -65,19 +65,21 @@ func TestTrackerOffsetsExpiryAndExpiredUnread(t *testing.T) {
 	}
 	tr.Observe(withRetention(poll(80, 0, []int64{50}), "1"), nil) // Kafka deleted the offsets: the group is gone
 	gt, ok := goneOf(tr.Report(), "g")
-	if !ok || gt.ExpiredUnread != 40 || gt.Skipped != 0 {
-		t.Fatalf("gone group: %+v (found %v), want 40 expired unread", gt, ok)
+	at80 := start.Add(80 * time.Second)
+	if !ok || gt.ExpiredUnread != 40 || gt.Skipped != 0 || !gt.ExpiredUnreadAt.Equal(at80) || !gt.SkippedAt.IsZero() {
+		t.Fatalf("gone group: %+v (found %v), want 40 expired unread at 80 s", gt, ok)
 	}
 	tr.Observe(withRetention(poll(90, 0, []int64{50}), "1"), nil)
-	if gt, _ := goneOf(tr.Report(), "g"); gt.ExpiredUnread != 40 {
-		t.Fatalf("expired unread counted again: %d, want 40", gt.ExpiredUnread)
+	if gt, _ := goneOf(tr.Report(), "g"); gt.ExpiredUnread != 40 || !gt.ExpiredUnreadAt.Equal(at80) {
+		t.Fatalf("expired unread counted again: %d at %v, want 40 at 80 s", gt.ExpiredUnread, gt.ExpiredUnreadAt)
 	}
 
 	// It comes back with auto.offset.reset=latest: its first commit is at
 	// the log end, the 40 messages it never read are skipped as well.
 	tr.Observe(withRetention(poll(100, 0, []int64{60}, group("g", "Stable", []string{"m2"}, 60)), "1"), nil)
 	g := groupOf(t, tr.Report(), "g")
-	if len(tr.Report().Gone) != 0 || g.Topics[0].ExpiredUnread != 40 || g.Topics[0].Skipped != 40 {
+	if len(tr.Report().Gone) != 0 || g.Topics[0].ExpiredUnread != 40 || g.Topics[0].Skipped != 40 ||
+		!g.Topics[0].ExpiredUnreadAt.Equal(at80) || !g.Topics[0].SkippedAt.Equal(start.Add(100*time.Second)) {
 		t.Fatalf("after the return: gone %v, topic %+v; want expired unread 40 and skipped 40 (50 - 10, up to the previous log end)", tr.Report().Gone, g.Topics[0])
 	}
 	if g.Status != risk.StatusSkip {

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/fetch"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/risk"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
 )
@@ -16,7 +15,7 @@ import (
 // the per-topic slice.
 func TestLagTableMemoryPerPartition(t *testing.T) {
 	const topics, partitions, points = 100, 100, 32
-	s := &snapshot.Snapshot{Collectors: []snapshot.CollectorResult{{Name: fetch.CollectorMetadata, Success: true}}}
+	s := &snapshot.Snapshot{Collectors: []snapshot.CollectorResult{{Name: snapshot.CollectorMetadata, Success: true}}}
 	for i := range topics {
 		topic := snapshot.Topic{Name: "topic-" + string(rune('a'+i%26)) + string(rune('a'+i/26)), ID: [16]byte{byte(i + 1)}}
 		for p := range partitions {
@@ -55,7 +54,7 @@ func TestLagTableMemoryPerPartition(t *testing.T) {
 func TestGroupStateMemoryPerCommittedPartition(t *testing.T) {
 	const topics, partitions, groups, window = 20, 100, 20, 10
 	s := &snapshot.Snapshot{Collectors: []snapshot.CollectorResult{
-		{Name: fetch.CollectorMetadata, Success: true}, {Name: fetch.CollectorConsumerGroups, Success: true}}}
+		{Name: snapshot.CollectorMetadata, Success: true}, {Name: snapshot.CollectorConsumerGroups, Success: true}}}
 	for i := range topics {
 		topic := snapshot.Topic{Name: "topic-" + string(rune('a'+i)), ID: [16]byte{byte(i + 1)}}
 		for p := range partitions {

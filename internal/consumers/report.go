@@ -5,6 +5,8 @@
 package consumers
 
 import (
+	"time"
+
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/risk"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
 )
@@ -32,6 +34,9 @@ type GoneGroup struct {
 type GoneTopic struct {
 	Name                                  string
 	ExpiredUnread, Skipped, RetentionLost uint64
+	// ExpiredUnreadAt and SkippedAt are the polls at which ExpiredUnread
+	// and Skipped last grew (zero when they never did).
+	ExpiredUnreadAt, SkippedAt time.Time
 }
 
 // Group is one consumer group's judged state.
@@ -82,6 +87,10 @@ type Topic struct {
 	// messages its committed offset moved past unread
 	// (risk.SkippedMessages); both since the exporter started.
 	ExpiredUnread, Skipped uint64
+	// ExpiredUnreadAt and SkippedAt are the polls at which ExpiredUnread
+	// and Skipped last grew (zero when they never did), so that a report
+	// can tell a recent loss from an old one.
+	ExpiredUnreadAt, SkippedAt time.Time
 	// Unassigned counts partitions of a subscribed topic assigned to no
 	// member of a stable group with members; UnassignedKnown says whether
 	// it could be judged.

@@ -7,7 +7,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/fetch"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/risk"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
 )
@@ -49,6 +48,8 @@ type Tracker struct {
 	// record that cannot be read is not asked for again and again.
 	needs   []snapshot.RecordRef
 	needSet map[snapshot.RecordRef]bool
+	// configs are the topics' effective configurations resolved this poll.
+	configs map[string]risk.TopicConfig
 	asked   map[partKey]int64
 
 	report atomic.Pointer[Report]
@@ -89,6 +90,10 @@ type groupState struct {
 	// risk.ExpiredUnread and risk.SkippedMessages).
 	expiredUnread map[string]uint64
 	skipped       map[string]uint64
+	// expiredUnreadAt and skippedAt are the polls at which those counters
+	// last grew, by topic (nil until one does).
+	expiredUnreadAt map[string]time.Time
+	skippedAt       map[string]time.Time
 	// goneAt is when the group's offsets vanished (zero while it exists);
 	// returned marks the first poll after it came back.
 	goneAt   time.Time
@@ -155,13 +160,14 @@ func (t *Tracker) Report() *Report { return t.report.Load() }
 func (t *Tracker) Observe(s *snapshot.Snapshot, err error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if s == nil || err != nil || !s.Succeeded(fetch.CollectorMetadata) {
+	if s == nil || err != nil || !s.Succeeded(snapshot.CollectorMetadata) {
 		t.report.Store(&Report{Snapshot: s})
 		return
 	}
 	t.updateTables(s)
 	t.applyRecordTimes(s)
 	t.needs, t.needSet = t.needs[:0], map[snapshot.RecordRef]bool{}
+	t.configs = map[string]risk.TopicConfig{}
 	retention, retentionKnown := offsetsRetention(s)
 	r := &Report{Snapshot: s, Groups: make([]Group, 0, len(s.Groups))}
 	live := make(map[string]bool, len(s.Groups))
@@ -174,7 +180,7 @@ func (t *Tracker) Observe(s *snapshot.Snapshot, err error) {
 		}
 		r.Groups = append(r.Groups, out)
 	}
-	if s.Succeeded(fetch.CollectorConsumerGroups) {
+	if s.Succeeded(snapshot.CollectorConsumerGroups) {
 		for name, st := range t.groups {
 			if !live[name] {
 				t.vanish(s, name, st)
@@ -197,7 +203,7 @@ func offsetsRetention(s *snapshot.Snapshot) (time.Duration, bool) {
 	var shortest time.Duration
 	known := false
 	for _, rc := range s.Configs.Brokers {
-		v, ok := rc.Get(fetch.ConfigOffsetsRetentionMinutes)
+		v, ok := rc.Get(snapshot.ConfigOffsetsRetentionMinutes)
 		if !ok {
 			continue
 		}
@@ -272,10 +278,14 @@ func (t *Tracker) countExpired(s *snapshot.Snapshot, st *groupState, key partKey
 		return // the topic was deleted (or filtered out): nothing is unread
 	}
 	logStart, latest := ps.logStart, ps.latest
-	if p := partitionOf(topic, key.partition); p != nil && p.Offsets.Known {
+	if p := topic.Partition(key.partition); p != nil && p.Offsets.Known {
 		logStart, latest = p.Offsets.Oldest, p.Offsets.Latest
 	}
-	st.expiredUnread[key.topic] += uint64(risk.ExpiredUnread(ps.committed, logStart, latest))
+	n := risk.ExpiredUnread(ps.committed, logStart, latest)
+	st.expiredUnread[key.topic] += uint64(n)
+	if n > 0 {
+		grewAt(&st.expiredUnreadAt, key.topic, s.Time)
+	}
 }
 
 // forgetGone drops the vanished groups kept longer than the offsets
@@ -308,12 +318,21 @@ func (t *Tracker) goneReport() []GoneGroup {
 		g := GoneGroup{Name: name}
 		for _, topic := range sortedKeys(st.expiredUnread, st.skipped, st.lost) {
 			g.Topics = append(g.Topics, GoneTopic{Name: topic, ExpiredUnread: st.expiredUnread[topic],
-				Skipped: st.skipped[topic], RetentionLost: st.lost[topic]})
+				Skipped: st.skipped[topic], RetentionLost: st.lost[topic],
+				ExpiredUnreadAt: st.expiredUnreadAt[topic], SkippedAt: st.skippedAt[topic]})
 		}
 		out = append(out, g)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
+}
+
+// grewAt records that a topic's counter grew at the poll of time at.
+func grewAt(m *map[string]time.Time, topic string, at time.Time) {
+	if *m == nil {
+		*m = map[string]time.Time{}
+	}
+	(*m)[topic] = at
 }
 
 // sortedKeys returns the keys of the maps, each once, sorted.
@@ -330,6 +349,21 @@ func sortedKeys(maps ...map[string]uint64) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// topicConfig is the effective configuration of the named topic, resolved
+// once per poll from the configuration the configs step read (zero when the
+// topic is not in the snapshot).
+func (t *Tracker) topicConfig(s *snapshot.Snapshot, name string) risk.TopicConfig {
+	if cfg, ok := t.configs[name]; ok {
+		return cfg
+	}
+	var cfg risk.TopicConfig
+	if topic := s.Topic(name); topic != nil {
+		cfg = risk.EffectiveTopicConfig(topic, s.Configs)
+	}
+	t.configs[name] = cfg
+	return cfg
 }
 
 // updateTables adds this poll's latest offsets to the lag tables, restarting
@@ -437,7 +471,7 @@ func (t *Tracker) judgeGroup(s *snapshot.Snapshot, g *snapshot.Group) Group {
 		if topic == nil {
 			continue // deleted, or left out by the topic filters
 		}
-		p := partitionOf(topic, co.Partition)
+		p := topic.Partition(co.Partition)
 		if p == nil {
 			continue
 		}
@@ -458,6 +492,9 @@ func (t *Tracker) judgeGroup(s *snapshot.Snapshot, g *snapshot.Group) Group {
 				PrevEmpty: prevEmpty, CurEmpty: curEmpty, HadMembership: st.protocolType != "", Returned: returned,
 			})
 			st.skipped[co.Topic] += uint64(skipped)
+			if skipped > 0 {
+				grewAt(&st.skippedAt, co.Topic, s.Time)
+			}
 			if co.Offset != ps.committed && !t.lastPoll.IsZero() {
 				ps.commitSince = t.lastPoll.UnixNano()
 			}
@@ -536,12 +573,12 @@ func (t *Tracker) judgeGroup(s *snapshot.Snapshot, g *snapshot.Group) Group {
 		if maxUnknown[name] {
 			tp.MaxLagSeconds, tp.MaxLagSecondsKnown = 0, false
 		}
-		if r, ok := s.Retention[name]; ok && tp.MaxLagSecondsKnown {
-			tp.Headroom, tp.HeadroomKnown = risk.RetentionHeadroom(r, tp.MaxLagSeconds)
+		if tp.MaxLagSecondsKnown {
+			tp.Headroom, tp.HeadroomKnown = risk.RetentionHeadroom(t.topicConfig(s, name), tp.MaxLagSeconds)
 		}
 		tp.RetentionLost = st.lost[name]
-		tp.ExpiredUnread = st.expiredUnread[name]
-		tp.Skipped = st.skipped[name]
+		tp.ExpiredUnread, tp.ExpiredUnreadAt = st.expiredUnread[name], st.expiredUnreadAt[name]
+		tp.Skipped, tp.SkippedAt = st.skipped[name], st.skippedAt[name]
 		out.Topics = append(out.Topics, *tp)
 	}
 	return out
@@ -607,12 +644,4 @@ func viewOf(g *snapshot.Group) risk.GroupView {
 		v.Members = append(v.Members, m.ID)
 	}
 	return v
-}
-
-func partitionOf(t *snapshot.Topic, id int32) *snapshot.Partition {
-	i := sort.Search(len(t.Partitions), func(i int) bool { return t.Partitions[i].ID >= id })
-	if i < len(t.Partitions) && t.Partitions[i].ID == id {
-		return &t.Partitions[i]
-	}
-	return nil
 }

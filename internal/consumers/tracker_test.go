@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/fetch"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/risk"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
 )
@@ -25,10 +24,11 @@ func poll(sec int, oldest int64, latest []int64, groups ...snapshot.Group) *snap
 		Topics: []snapshot.Topic{topic},
 		Groups: groups,
 		Collectors: []snapshot.CollectorResult{
-			{Name: fetch.CollectorMetadata, Success: true},
-			{Name: fetch.CollectorConsumerGroups, Success: true},
+			{Name: snapshot.CollectorMetadata, Success: true},
+			{Name: snapshot.CollectorConsumerGroups, Success: true},
 		},
-		Retention: map[string]snapshot.TopicRetention{"orders": {RetentionMs: 3600_000, RetentionBytes: -1, Delete: true}},
+		Configs: &snapshot.Configs{Topics: map[string]snapshot.ResourceConfig{"orders": {Entries: map[string]snapshot.ConfigValue{
+			"retention.ms": {Value: "3600000"}, "retention.bytes": {Value: "-1"}, "cleanup.policy": {Value: "delete"}}}}},
 	}
 }
 
@@ -189,7 +189,7 @@ func TestTrackerNoCommitIsNoLag(t *testing.T) {
 func TestTrackerFailedPollKeepsState(t *testing.T) {
 	tr := NewTracker(Options{TablePoints: 32, StatusWindow: 3})
 	tr.Observe(poll(0, 0, []int64{100}, group("g", "Stable", []string{"m1"}, 100)), nil)
-	tr.Observe(&snapshot.Snapshot{Collectors: []snapshot.CollectorResult{{Name: fetch.CollectorMetadata}}}, errFailed{})
+	tr.Observe(&snapshot.Snapshot{Collectors: []snapshot.CollectorResult{{Name: snapshot.CollectorMetadata}}}, errFailed{})
 	if r := tr.Report(); len(r.Groups) != 0 {
 		t.Fatalf("failed poll reported %d groups", len(r.Groups))
 	}

@@ -221,7 +221,7 @@ func carryForward(prev, cur *snapshot.Snapshot, keep func(topic string) bool) *s
 		if pt != nil && SameTopic(pt, &t) {
 			parts := make([]snapshot.Partition, len(t.Partitions))
 			for pi, p := range t.Partitions {
-				if pp := partition(pt, p.ID); pp != nil {
+				if pp := pt.Partition(p.ID); pp != nil {
 					if StaleMetadata(pp, &p) {
 						p = *pp
 					} else if !p.Offsets.Known && pp.Offsets.Known {

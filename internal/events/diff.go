@@ -6,7 +6,7 @@
 package events
 
 import (
-	"sort"
+	"slices"
 
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
 )
@@ -78,7 +78,7 @@ func Diff(prev, cur *snapshot.Snapshot) []PartitionChange {
 		}
 		for pi := range t.Partitions {
 			p := &t.Partitions[pi]
-			pp := partition(pt, p.ID)
+			pp := pt.Partition(p.ID)
 			if pp == nil || StaleMetadata(pp, p) {
 				continue
 			}
@@ -138,28 +138,18 @@ func diffPartition(topic string, prev, cur *snapshot.Partition) PartitionChange 
 		// an unclean election. A replica newly assigned (reassignment) can
 		// join the ISR and lead between two polls, so only the high
 		// watermark can tell for it.
-		outsideISR := snapshot.Contains(prev.Replicas, cur.Leader) && !snapshot.Contains(prev.ISR, cur.Leader)
+		outsideISR := slices.Contains(prev.Replicas, cur.Leader) && !slices.Contains(prev.ISR, cur.Leader)
 		hwFell := prev.Offsets.Known && cur.Offsets.Known && cur.Offsets.Latest < prev.Offsets.Latest
 		c.SuspectedUnclean = outsideISR || hwFell
 	}
 	return c
 }
 
-// partition returns the partition with the given id, or nil. Partitions are
-// sorted by id.
-func partition(t *snapshot.Topic, id int32) *snapshot.Partition {
-	i := sort.Search(len(t.Partitions), func(i int) bool { return t.Partitions[i].ID >= id })
-	if i < len(t.Partitions) && t.Partitions[i].ID == id {
-		return &t.Partitions[i]
-	}
-	return nil
-}
-
 // minus returns the ids in a that are not in b, in a's order.
 func minus(a, b []int32) []int32 {
 	var out []int32
 	for _, id := range a {
-		if !snapshot.Contains(b, id) {
+		if !slices.Contains(b, id) {
 			out = append(out, id)
 		}
 	}

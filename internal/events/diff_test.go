@@ -14,7 +14,7 @@ func part(id, leader, epoch int32, replicas, isr []int32, oldest, latest int64) 
 	if latest >= 0 {
 		p.Offsets = snapshot.Offsets{Known: true, Oldest: oldest, Latest: latest}
 	} else {
-		p.Offsets = snapshot.Offsets{Err: "no leader"}
+		p.Offsets = snapshot.Offsets{Err: snapshot.ErrNoLeader}
 	}
 	return p
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -15,7 +16,7 @@ import (
 )
 
 // CollectorConfigs is the name of the DescribeConfigs step.
-const CollectorConfigs = "configs"
+const CollectorConfigs = snapshot.CollectorConfigs
 
 // TopicConfigNames are the topic configuration entries the exporter reads.
 var TopicConfigNames = []string{
@@ -43,9 +44,8 @@ var BrokerConfigNames = []string{
 	ConfigOffsetsRetentionMinutes,
 }
 
-// ConfigOffsetsRetentionMinutes is the broker setting after which Kafka
-// deletes the committed offsets of a group without members.
-const ConfigOffsetsRetentionMinutes = "offsets.retention.minutes"
+// ConfigOffsetsRetentionMinutes is snapshot.ConfigOffsetsRetentionMinutes.
+const ConfigOffsetsRetentionMinutes = snapshot.ConfigOffsetsRetentionMinutes
 
 // readConfigsFunc reads the configuration of the given brokers and topics.
 type readConfigsFunc func(ctx context.Context, brokers []int32, topics []string) (*snapshot.Configs, error)
@@ -140,11 +140,19 @@ func (c *Configs) due(brokers []int32, topics []string) bool {
 }
 
 // readConfigs sends one DescribeConfigs request to each live broker, in
-// parallel: the first (lowest id) also describes every topic. When that
-// request fails, the topics are asked of the next broker that answers.
+// parallel: the first (lowest id among the responding brokers) also
+// describes every topic. When that request fails, the topics are asked of
+// the next broker that answers.
 func readConfigs(ctx context.Context, client *kafka.Client, brokers []int32, topics []string) (*snapshot.Configs, error) {
 	brokers = append([]int32(nil), brokers...)
-	sort.Slice(brokers, func(i, j int) bool { return brokers[i] < brokers[j] })
+	hung := client.Unresponsive()
+	sort.Slice(brokers, func(i, j int) bool {
+		hi, hj := slices.Contains(hung, brokers[i]), slices.Contains(hung, brokers[j])
+		if hi != hj {
+			return hj
+		}
+		return brokers[i] < brokers[j]
+	})
 	out := &snapshot.Configs{
 		Topics:  make(map[string]snapshot.ResourceConfig, len(topics)),
 		Brokers: make(map[int32]snapshot.ResourceConfig, len(brokers)),
@@ -217,7 +225,7 @@ func readConfigs(ctx context.Context, client *kafka.Client, brokers []int32, top
 	}
 	deniedErr := denied.finish(client.Denied)
 	if len(errs) > 0 {
-		return out, withDenied(fmt.Errorf("DescribeConfigs failed on %d request(s): %w", len(errs), joinErrs(errs)), deniedErr)
+		return out, withDenied(fmt.Errorf("DescribeConfigs failed on %d request(s): %w", len(errs), kafka.JoinErrors(errs)), deniedErr)
 	}
 	return out, deniedErr
 }
@@ -243,22 +251,6 @@ func describeConfigs(ctx context.Context, client *kafka.Client, id int32, self, 
 		req.Version = v
 		return b.DescribeConfigs(req)
 	})
-}
-
-// describeConfigsVersion is the newest DescribeConfigs version the protocol
-// version supports (v1 added config sources).
-func describeConfigsVersion(v sarama.KafkaVersion) int16 {
-	switch {
-	case v.IsAtLeast(sarama.V2_8_0_0):
-		return 4
-	case v.IsAtLeast(sarama.V2_6_0_0):
-		return 3
-	case v.IsAtLeast(sarama.V2_0_0_0):
-		return 2
-	case v.IsAtLeast(sarama.V1_1_0_0):
-		return 1
-	}
-	return 0
 }
 
 // addResources copies a response's resources into out, errors included;

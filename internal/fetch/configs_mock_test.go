@@ -48,7 +48,7 @@ func TestConfigsOneRequestPerBroker(t *testing.T) {
 	conf.Version = sarama.V3_6_0_0
 	conf.Net.ReadTimeout = 2 * time.Second
 	conf.ApiVersionsRequest = false
-	client := kafka.NewClient(conf, []string{brokers[0].Addr()})
+	client := kafka.NewClient(conf, []string{brokers[0].Addr()}, nil)
 	defer client.Close()
 	f := New(client, Options{}, NewConfigs(client, time.Hour))
 
@@ -117,7 +117,7 @@ func TestConfigsCarriesResourceErrors(t *testing.T) {
 	conf.Version = sarama.V3_6_0_0
 	conf.Net.ReadTimeout = 2 * time.Second
 	conf.ApiVersionsRequest = false
-	client := kafka.NewClient(conf, []string{b.Addr()})
+	client := kafka.NewClient(conf, []string{b.Addr()}, nil)
 	defer client.Close()
 	s, err := New(client, Options{}, NewConfigs(client, time.Hour)).Fetch(context.Background())
 	if err != nil {
@@ -155,7 +155,7 @@ func TestConfigsTopicsFallBackToAnotherBroker(t *testing.T) {
 	conf.Net.DialTimeout = time.Second
 	conf.Net.ReadTimeout = 2 * time.Second
 	conf.ApiVersionsRequest = false
-	client := kafka.NewClient(conf, []string{b2.Addr()})
+	client := kafka.NewClient(conf, []string{b2.Addr()}, nil)
 	defer client.Close()
 	s, err := New(client, Options{}, NewConfigs(client, time.Hour)).Fetch(context.Background())
 	if err != nil {

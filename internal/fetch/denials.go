@@ -93,21 +93,6 @@ func (d *denials) note(err error, name string) bool {
 	return true
 }
 
-// noteNamed records a refusal carried as a value: errText (a partition's or
-// a group's error) names a Kafka authorization error. It reports whether it
-// did.
-func (d *denials) noteNamed(errText, name string) bool {
-	if errText == "" {
-		return false
-	}
-	for _, kerr := range []sarama.KError{sarama.ErrTopicAuthorizationFailed, sarama.ErrGroupAuthorizationFailed, sarama.ErrClusterAuthorizationFailed} {
-		if strings.Contains(errText, kafka.ErrorName(kerr)) {
-			return d.note(kerr, name)
-		}
-	}
-	return false
-}
-
 // finish adds the refused resources to the client's counter and returns a
 // *DeniedError naming them, or nil when nothing was refused.
 func (d *denials) finish(counter *kafka.AuthorizationCounts) error {

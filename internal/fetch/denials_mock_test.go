@@ -58,7 +58,7 @@ func TestAuthorizationErrorsMarkCollectorsAndCount(t *testing.T) {
 	conf.Version = sarama.V3_6_0_0
 	conf.Net.ReadTimeout = 2 * time.Second
 	conf.ApiVersionsRequest = false
-	client := kafka.NewClient(conf, []string{b.Addr()})
+	client := kafka.NewClient(conf, []string{b.Addr()}, nil)
 	defer client.Close()
 	f := New(client, Options{}, NewOffsets(client), NewConfigs(client, time.Hour), NewConsumerGroups(client, GroupOptions{}))
 
@@ -100,7 +100,7 @@ func TestAuthorizationErrorsMarkCollectorsAndCount(t *testing.T) {
 		if o := s.Topic("orders").Partitions[0].Offsets; !o.Known || o.Latest != 42 {
 			t.Errorf("poll %d: orders offsets %+v, want known, latest 42", poll+1, o)
 		}
-		if o := s.Topic("secret").Partitions[0].Offsets; o.Known || o.Err != "TOPIC_AUTHORIZATION_FAILED" {
+		if o := s.Topic("secret").Partitions[0].Offsets; o.Known || !errors.Is(o.Err, sarama.ErrTopicAuthorizationFailed) {
 			t.Errorf("poll %d: secret offsets %+v, want TOPIC_AUTHORIZATION_FAILED", poll+1, o)
 		}
 		if v, ok := s.Configs.Topics["orders"].Get("min.insync.replicas"); !ok || v.Value != "2" {
@@ -116,10 +116,10 @@ func TestAuthorizationErrorsMarkCollectorsAndCount(t *testing.T) {
 		for _, g := range s.Groups {
 			groups[g.Name] = g
 		}
-		if g := groups["app"]; !g.OffsetsKnown || len(g.Offsets) != 1 || g.Err != "" {
+		if g := groups["app"]; !g.OffsetsKnown || len(g.Offsets) != 1 || g.Err != nil {
 			t.Errorf("poll %d: group app %+v, want its committed offset", poll+1, g)
 		}
-		if g := groups["secret-group"]; g.OffsetsKnown || !strings.Contains(g.Err, "GROUP_AUTHORIZATION_FAILED") {
+		if g := groups["secret-group"]; g.OffsetsKnown || !errors.Is(g.Err, sarama.ErrGroupAuthorizationFailed) {
 			t.Errorf("poll %d: group secret-group %+v, want GROUP_AUTHORIZATION_FAILED", poll+1, g)
 		}
 	}
@@ -156,7 +156,7 @@ func TestDenialsCountEachResourceOnce(t *testing.T) {
 		d.note(sarama.ErrGroupAuthorizationFailed, g)
 	}
 	d.note(sarama.ErrNotLeaderForPartition, "payments")
-	counter := kafka.NewAuthorizationCounts()
+	counter := kafka.NewAuthorizationCounts(nil)
 	var denied *DeniedError
 	if err := d.finish(counter); !errors.As(err, &denied) || denied.Counts[kafka.ResourceTopic] != 1 {
 		t.Fatalf("finish = %v, want one refused topic", err)

@@ -6,6 +6,7 @@ package fetch
 import (
 	"context"
 	"regexp"
+	"slices"
 	"time"
 
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/kafka"
@@ -14,7 +15,7 @@ import (
 
 // CollectorMetadata is the name of the Metadata step, which every poll runs
 // first; when it fails the poll fails and no other step runs.
-const CollectorMetadata = "metadata"
+const CollectorMetadata = snapshot.CollectorMetadata
 
 // Step is one collector of a poll. Steps run in order after Metadata; each
 // reads what Metadata and the earlier steps put in the snapshot and adds its
@@ -83,6 +84,8 @@ func (f *Fetcher) Fetch(ctx context.Context) (*snapshot.Snapshot, error) {
 	for _, st := range f.steps {
 		_ = timed(s, st.Name(), func() error { return st.Run(ctx, s) })
 	}
+	f.client.WatchAbsent(absentReplicaHosts(s))
+	s.Unresponsive = f.client.Unresponsive()
 	s.Duration = f.now().Sub(start)
 	return s, nil
 }
@@ -108,4 +111,20 @@ func timed(s *snapshot.Snapshot, name string, run func() error) error {
 	}
 	s.Collectors = append(s.Collectors, r)
 	return err
+}
+
+// absentReplicaHosts returns the brokers that host replicas but are missing
+// from the live broker list.
+func absentReplicaHosts(s *snapshot.Snapshot) []int32 {
+	var out []int32
+	for ti := range s.Topics {
+		for pi := range s.Topics[ti].Partitions {
+			for _, r := range s.Topics[ti].Partitions[pi].Replicas {
+				if !s.BrokerUp(r) && !slices.Contains(out, r) {
+					out = append(out, r)
+				}
+			}
+		}
+	}
+	return out
 }

@@ -45,7 +45,7 @@ func TestFetchBatchesPerLeader(t *testing.T) {
 	conf.Version = sarama.V3_6_0_0
 	conf.Net.ReadTimeout = 2 * time.Second
 	conf.ApiVersionsRequest = false // the mock brokers do not negotiate versions
-	client := kafka.NewClient(conf, []string{b1.Addr()})
+	client := kafka.NewClient(conf, []string{b1.Addr()}, nil)
 	defer client.Close()
 	f := New(client, Options{}, NewOffsets(client))
 
@@ -86,7 +86,7 @@ func TestFetchBatchesPerLeader(t *testing.T) {
 func TestFetchWithoutCluster(t *testing.T) {
 	conf := sarama.NewConfig()
 	conf.Net.DialTimeout = 500 * time.Millisecond
-	client := kafka.NewClient(conf, []string{"127.0.0.1:1"})
+	client := kafka.NewClient(conf, []string{"127.0.0.1:1"}, nil)
 	defer client.Close()
 	f := New(client, Options{}, NewOffsets(client))
 	s, err := f.Fetch(context.Background())

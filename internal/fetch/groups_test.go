@@ -64,28 +64,6 @@ func TestGroupOptionsKeep(t *testing.T) {
 	}
 }
 
-func TestRetentionOf(t *testing.T) {
-	for _, tc := range []struct {
-		name    string
-		entries []*sarama.ConfigEntry
-		want    snapshot.TopicRetention
-	}{
-		{"defaults", nil, snapshot.TopicRetention{RetentionMs: 604800000, RetentionBytes: -1, Delete: true}},
-		{"one hour, 1 GiB", []*sarama.ConfigEntry{{Name: "retention.ms", Value: "3600000"}, {Name: "retention.bytes", Value: "1073741824"}},
-			snapshot.TopicRetention{RetentionMs: 3600000, RetentionBytes: 1073741824, Delete: true}},
-		{"compacted", []*sarama.ConfigEntry{{Name: "cleanup.policy", Value: "compact"}},
-			snapshot.TopicRetention{RetentionMs: 604800000, RetentionBytes: -1}},
-		{"compact and delete, infinite", []*sarama.ConfigEntry{{Name: "cleanup.policy", Value: "compact,delete"}, {Name: "retention.ms", Value: "-1"}},
-			snapshot.TopicRetention{RetentionMs: -1, RetentionBytes: -1, Delete: true}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := retentionOf(tc.entries); got != tc.want {
-				t.Fatalf("retentionOf = %+v, want %+v", got, tc.want)
-			}
-		})
-	}
-}
-
 func TestRecordTime(t *testing.T) {
 	base := time.Unix(1_700_000_000, 0)
 	batch := func(first int64, control, appendTime bool, deltas ...int64) *sarama.Records {

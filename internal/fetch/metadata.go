@@ -6,7 +6,6 @@ import (
 
 	"github.com/IBM/sarama"
 
-	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/kafka"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
 )
 
@@ -43,7 +42,7 @@ func fromMetadata(r *sarama.MetadataResponse, keep func(string) bool) (clusterID
 				part.LeaderEpoch = -1
 			}
 			if p.Err != sarama.ErrNoError && !errors.Is(p.Err, sarama.ErrReplicaNotAvailable) {
-				part.Err = kafka.ErrorName(p.Err)
+				part.Err = p.Err
 			}
 			topic.Partitions = append(topic.Partitions, part)
 		}

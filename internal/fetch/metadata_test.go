@@ -43,7 +43,7 @@ func TestFromMetadata(t *testing.T) {
 			{ID: 0, Leader: 1, Replicas: []int32{1, 2, 3}, ISR: []int32{1, 2}},
 		}},
 		{Name: "zeta", ID: [16]byte{1}, Partitions: []snapshot.Partition{
-			{ID: 0, Leader: -1, LeaderEpoch: 7, Replicas: []int32{3}, ISR: []int32{3}, OfflineReplicas: []int32{3}, Err: "LEADER_NOT_AVAILABLE"},
+			{ID: 0, Leader: -1, LeaderEpoch: 7, Replicas: []int32{3}, ISR: []int32{3}, OfflineReplicas: []int32{3}, Err: sarama.ErrLeaderNotAvailable},
 			{ID: 1, Leader: 2, LeaderEpoch: 4, Replicas: []int32{2, 1}, ISR: []int32{2, 1}},
 		}},
 	}
@@ -64,8 +64,8 @@ func TestOffsetsOf(t *testing.T) {
 		want      snapshot.Offsets
 	}{
 		{0, snapshot.Offsets{Known: true, Oldest: 5, Latest: 42}},
-		{1, snapshot.Offsets{Err: "NOT_LEADER_OR_FOLLOWER"}},
-		{2, snapshot.Offsets{Err: "missing from ListOffsets response"}},
+		{1, snapshot.Offsets{Err: sarama.ErrNotLeaderForPartition}},
+		{2, snapshot.Offsets{Err: snapshot.ErrMissingFromResponse}},
 	}
 	for _, c := range cases {
 		if got := offsetsOf(oldest, latest, "t", c.partition); got != c.want {

@@ -13,7 +13,7 @@ import (
 )
 
 // CollectorOffsets is the name of the ListOffsets step.
-const CollectorOffsets = "offsets"
+const CollectorOffsets = snapshot.CollectorOffsets
 
 // Offsets is the step that reads every partition's earliest and latest
 // offset.
@@ -35,7 +35,7 @@ func (o *Offsets) Run(ctx context.Context, s *snapshot.Snapshot) error {
 	denied := newDenials()
 	for _, t := range s.Topics {
 		for _, p := range t.Partitions {
-			denied.noteNamed(p.Offsets.Err, t.Name)
+			denied.note(p.Offsets.Err, t.Name)
 		}
 	}
 	return withDenied(err, denied.finish(o.client.Denied))
@@ -49,7 +49,7 @@ type partitionRef struct {
 
 // fetchOffsets reads the earliest and latest offset of every partition with
 // two ListOffsets requests per leader broker (one for each timestamp), sent
-// to all leaders, and both to each leader, in parallel. Failures are carried per partition; the error
+// to all leaders in parallel. Failures are carried per partition; the error
 // says which brokers failed.
 func fetchOffsets(ctx context.Context, client *kafka.Client, topics []snapshot.Topic) error {
 	byLeader := map[int32][]partitionRef{}
@@ -58,7 +58,7 @@ func fetchOffsets(ctx context.Context, client *kafka.Client, topics []snapshot.T
 		for pi := range t.Partitions {
 			p := &t.Partitions[pi]
 			if p.Leader == snapshot.NoLeader {
-				p.Offsets = snapshot.Offsets{Err: "no leader"}
+				p.Offsets = snapshot.Offsets{Err: snapshot.ErrNoLeader}
 				continue
 			}
 			byLeader[p.Leader] = append(byLeader[p.Leader], partitionRef{topic: t.Name, p: p})
@@ -89,27 +89,22 @@ func fetchOffsets(ctx context.Context, client *kafka.Client, topics []snapshot.T
 		}
 	}
 	if len(failed) > 0 {
-		return fmt.Errorf("ListOffsets failed on %d of %d leader brokers: %w", len(failed), len(leaders), joinErrs(failed))
+		return fmt.Errorf("ListOffsets failed on %d of %d leader brokers: %w", len(failed), len(leaders), kafka.JoinErrors(failed))
 	}
 	return nil
 }
 
 // offsetsFromLeader fills the offsets of the partitions led by one broker.
-// The two requests go out together on the broker's connection (Kafka
-// answers them in order), so a poll waits one round trip, not two.
+// The two requests (one ListOffsets cannot name a partition twice) go one
+// after the other, two round trips: sarama holds the connection until each
+// response arrives, so sending them "at once" on one connection serialised
+// them anyway (docs/scale.md). When the first finds the broker hung, the
+// second fails at once (kafka.UnresponsiveError).
 func offsetsFromLeader(ctx context.Context, client *kafka.Client, leader int32, parts []partitionRef) error {
-	var oldest, latest *sarama.OffsetResponse
-	var oldestErr, latestErr error
-	parallel(2, func(i int) {
-		if i == 0 {
-			oldest, oldestErr = listOffsets(ctx, client, leader, parts, sarama.OffsetOldest)
-		} else {
-			latest, latestErr = listOffsets(ctx, client, leader, parts, sarama.OffsetNewest)
-		}
-	})
-	err := oldestErr
+	oldest, err := listOffsets(ctx, client, leader, parts, sarama.OffsetOldest)
+	var latest *sarama.OffsetResponse
 	if err == nil {
-		err = latestErr
+		latest, err = listOffsets(ctx, client, leader, parts, sarama.OffsetNewest)
 	}
 	if err == nil {
 		for _, ref := range parts {
@@ -117,8 +112,9 @@ func offsetsFromLeader(ctx context.Context, client *kafka.Client, leader int32, 
 		}
 		return nil
 	}
+	unreachable := fmt.Errorf("%w: %w", snapshot.ErrLeaderUnreachable, err)
 	for _, ref := range parts {
-		ref.p.Offsets = snapshot.Offsets{Err: "leader unreachable"}
+		ref.p.Offsets = snapshot.Offsets{Err: unreachable}
 	}
 	return err
 }
@@ -140,11 +136,11 @@ func offsetsOf(oldest, latest *sarama.OffsetResponse, topic string, partition in
 	o, l := oldest.GetBlock(topic, partition), latest.GetBlock(topic, partition)
 	switch {
 	case o == nil || l == nil:
-		return snapshot.Offsets{Err: "missing from ListOffsets response"}
+		return snapshot.Offsets{Err: snapshot.ErrMissingFromResponse}
 	case o.Err != sarama.ErrNoError:
-		return snapshot.Offsets{Err: kafka.ErrorName(o.Err)}
+		return snapshot.Offsets{Err: o.Err}
 	case l.Err != sarama.ErrNoError:
-		return snapshot.Offsets{Err: kafka.ErrorName(l.Err)}
+		return snapshot.Offsets{Err: l.Err}
 	}
 	return snapshot.Offsets{Known: true, Oldest: blockOffset(o), Latest: blockOffset(l)}
 }

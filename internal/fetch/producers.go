@@ -15,7 +15,7 @@ import (
 )
 
 // CollectorProducers is the name of the producer-side step.
-const CollectorProducers = "producers"
+const CollectorProducers = snapshot.CollectorProducers
 
 // ErrProducersUnsupported is the producers step's error when the Kafka
 // protocol version the exporter speaks predates DescribeProducers (2.8) or
@@ -137,7 +137,7 @@ func readProducers(ctx context.Context, client *kafka.Client, s *snapshot.Snapsh
 	}
 	read.Transactions = uniqueTransactions(read.Transactions)
 	if len(txnFailed) > 0 {
-		read.TransactionsErr = fmt.Errorf("transactions of %d of %d brokers unknown: %w", len(txnFailed), len(brokers), joinErrs(txnFailed))
+		read.TransactionsErr = fmt.Errorf("transactions of %d of %d brokers unknown: %w", len(txnFailed), len(brokers), kafka.JoinErrors(txnFailed))
 		errs = append(errs, read.TransactionsErr)
 	}
 
@@ -145,7 +145,7 @@ func readProducers(ctx context.Context, client *kafka.Client, s *snapshot.Snapsh
 		errs = append(errs, err)
 	}
 	if len(errs) > 0 {
-		return read, fmt.Errorf("producer side read in part: %w", joinErrs(errs))
+		return read, fmt.Errorf("producer side read in part: %w", kafka.JoinErrors(errs))
 	}
 	return read, nil
 }

@@ -14,7 +14,7 @@ import (
 )
 
 // CollectorControllerQuorum is the name of the controller-quorum step.
-const CollectorControllerQuorum = "controller_quorum"
+const CollectorControllerQuorum = snapshot.CollectorControllerQuorum
 
 // metadataLog is the KRaft metadata log, the one partition the controller
 // quorum replicates.
@@ -58,7 +58,7 @@ func (q *ControllerQuorum) Run(ctx context.Context, s *snapshot.Snapshot) error 
 	if len(errs) == 0 {
 		return nil
 	}
-	return fmt.Errorf("DescribeQuorum: %w", joinErrs(errs))
+	return fmt.Errorf("DescribeQuorum: %w", kafka.JoinErrors(errs))
 }
 
 func (q *ControllerQuorum) describe(ctx context.Context, broker int32) (*snapshot.Quorum, error) {

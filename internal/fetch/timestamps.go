@@ -3,7 +3,7 @@ package fetch
 import (
 	"context"
 	"fmt"
-	"sort"
+	"slices"
 
 	"github.com/IBM/sarama"
 
@@ -12,7 +12,7 @@ import (
 )
 
 // CollectorRecordTimestamps is the name of the record-timestamps step.
-const CollectorRecordTimestamps = "record_timestamps"
+const CollectorRecordTimestamps = snapshot.CollectorRecordTimestamps
 
 // maxTimestampReads bounds the records read per poll, and
 // timestampFetchBytes the bytes asked per partition.
@@ -62,7 +62,7 @@ func (r *RecordTimestamps) readAll(ctx context.Context, s *snapshot.Snapshot, de
 		if t == nil {
 			continue
 		}
-		if p := partitionByID(t, ref.Partition); p != nil && p.Leader != snapshot.NoLeader {
+		if p := t.Partition(ref.Partition); p != nil && p.Leader != snapshot.NoLeader {
 			byLeader[p.Leader] = append(byLeader[p.Leader], ref)
 		}
 	}
@@ -70,7 +70,7 @@ func (r *RecordTimestamps) readAll(ctx context.Context, s *snapshot.Snapshot, de
 	for id := range byLeader {
 		leaders = append(leaders, id)
 	}
-	sort.Slice(leaders, func(i, j int) bool { return leaders[i] < leaders[j] })
+	slices.Sort(leaders)
 	results := make([][]snapshot.RecordTime, len(leaders))
 	errs := make([]error, len(leaders))
 	parallel(len(leaders), func(i int) {
@@ -84,7 +84,7 @@ func (r *RecordTimestamps) readAll(ctx context.Context, s *snapshot.Snapshot, de
 		}
 	}
 	if len(failed) > 0 {
-		return fmt.Errorf("reading record timestamps: %w", joinErrs(failed))
+		return fmt.Errorf("reading record timestamps: %w", kafka.JoinErrors(failed))
 	}
 	return nil
 }
@@ -145,12 +145,4 @@ func recordTime(b *sarama.FetchResponseBlock, ref snapshot.RecordRef) snapshot.R
 		}
 	}
 	return rt
-}
-
-func partitionByID(t *snapshot.Topic, id int32) *snapshot.Partition {
-	i := sort.Search(len(t.Partitions), func(i int) bool { return t.Partitions[i].ID >= id })
-	if i < len(t.Partitions) && t.Partitions[i].ID == id {
-		return &t.Partitions[i]
-	}
-	return nil
 }

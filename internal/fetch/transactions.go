@@ -126,7 +126,7 @@ func readLastStable(ctx context.Context, client *kafka.Client, topics []snapshot
 		}
 	}
 	if len(failed) > 0 {
-		return fmt.Errorf("ListOffsets read_committed failed on %d of %d leader brokers: %w", len(failed), len(leaders), joinErrs(failed))
+		return fmt.Errorf("ListOffsets read_committed failed on %d of %d leader brokers: %w", len(failed), len(leaders), kafka.JoinErrors(failed))
 	}
 	return nil
 }

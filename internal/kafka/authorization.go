@@ -2,10 +2,9 @@ package kafka
 
 import (
 	"errors"
-	"sort"
-	"sync"
 
 	"github.com/IBM/sarama"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Resource types of the authorization errors Kafka returns, as labels of
@@ -35,16 +34,32 @@ func AuthorizationResource(err error) (string, bool) {
 	return "", false
 }
 
+// authorizationErrorsHelp is the HELP text of authorization_errors_total.
+const authorizationErrorsHelp = "Number of resources Kafka refused to show the exporter (TOPIC_, GROUP_ or CLUSTER_AUTHORIZATION_FAILED), by resource type (topic, group, cluster); each refused resource counts once per read of a collector. Non-zero: the exporter's principal lacks ACLs (docs/security.md) and some metrics are missing."
+
 // AuthorizationCounts counts the resources Kafka refused to show the
-// exporter, by resource type. It is safe for concurrent use.
+// exporter, by resource type, as the client_golang counter
+// kafka_loss_exporter_authorization_errors_total{resource_type}. Every
+// resource type is there from the start, 0 until Kafka refuses one, so that
+// rate() and alerts see the series. It is safe for concurrent use.
 type AuthorizationCounts struct {
-	mu     sync.Mutex
-	counts map[string]uint64
+	counts *prometheus.CounterVec
 }
 
-// NewAuthorizationCounts returns an empty counter.
-func NewAuthorizationCounts() *AuthorizationCounts {
-	return &AuthorizationCounts{counts: map[string]uint64{}}
+// NewAuthorizationCounts returns zeroed counters, registered with reg unless
+// reg is nil.
+func NewAuthorizationCounts(reg prometheus.Registerer) *AuthorizationCounts {
+	a := &AuthorizationCounts{counts: prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: selfPrefix + "authorization_errors_total",
+		Help: authorizationErrorsHelp,
+	}, []string{"resource_type"})}
+	for _, rt := range []string{ResourceCluster, ResourceGroup, ResourceTopic} {
+		a.counts.WithLabelValues(rt)
+	}
+	if reg != nil {
+		reg.MustRegister(a.counts)
+	}
+	return a
 }
 
 // Add counts n denied resources of one type.
@@ -52,32 +67,15 @@ func (a *AuthorizationCounts) Add(resourceType string, n int) {
 	if n <= 0 {
 		return
 	}
-	a.mu.Lock()
-	a.counts[resourceType] += uint64(n)
-	a.mu.Unlock()
-}
-
-// ResourceCount is the number of denied resources of one type.
-type ResourceCount struct {
-	ResourceType string
-	Count        uint64
-}
-
-// Counts returns the counts so far, sorted by resource type.
-func (a *AuthorizationCounts) Counts() []ResourceCount {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	out := make([]ResourceCount, 0, len(a.counts))
-	for rt, n := range a.counts {
-		out = append(out, ResourceCount{ResourceType: rt, Count: n})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ResourceType < out[j].ResourceType })
-	return out
+	a.counts.WithLabelValues(resourceType).Add(float64(n))
 }
 
 // Total returns the count of one resource type.
 func (a *AuthorizationCounts) Total(resourceType string) uint64 {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.counts[resourceType]
+	for _, m := range collect(a.counts) {
+		if labelValue(m, "resource_type") == resourceType {
+			return uint64(m.GetCounter().GetValue())
+		}
+	}
+	return 0
 }

@@ -69,7 +69,7 @@ func TestBlackHoleSeedIsTriedLast(t *testing.T) {
 	conf.ApiVersionsRequest = false
 	conf.Net.DialTimeout = 5 * time.Second
 	conf.Net.ReadTimeout = 5 * time.Second
-	client := NewClient(conf, []string{hole.Addr(), good.Addr()})
+	client := NewClient(conf, []string{hole.Addr(), good.Addr()}, nil)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	start := time.Now()

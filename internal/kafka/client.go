@@ -4,16 +4,23 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
+	"slices"
 	"sync"
+	"time"
 
 	"github.com/IBM/sarama"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // Client keeps one connection per broker and sends the exporter's requests on
-// them. Every request is counted in Requests. Client is safe for concurrent
-// use; requests to different brokers run in parallel.
+// them. Every request is counted in Requests and bounded by the request
+// timeout (--kafka.timeout) on its own. A broker that let a request time out
+// is unresponsive (health.go): requests to it fail at once until a probe in
+// the background gets an answer, so one hung broker costs a poll one
+// timeout, not one per request. Client is safe for concurrent use; requests
+// to different brokers run in parallel, requests to one broker one after the
+// other (sarama holds a connection's lock until its response arrives).
 type Client struct {
 	conf      *sarama.Config
 	bootstrap []string
@@ -26,39 +33,62 @@ type Client struct {
 	mu      sync.Mutex
 	brokers map[int32]*sarama.Broker // live connections by broker id
 	addrs   map[int32]string         // broker addresses from the last Metadata
-	seeds   map[string]*sarama.Broker
+	// everSeen is every broker address any Metadata listed, by id, so
+	// that a broker that left the live list can still be probed.
+	everSeen map[int32]string
+	seeds    map[string]*sarama.Broker
 	// kmsgClients are the franz-go clients by broker address (kmsg.go).
 	kmsgClients map[string]*kgo.Client
+
+	// health is the responsiveness of the brokers that let a request time
+	// out; probes are the probes in flight, closed stops new ones.
+	health map[int32]*brokerHealth
+	probes sync.WaitGroup
+	closed bool
+	// metadataFrom is the broker that answered the last Metadata (-1: none
+	// yet), asked first next time; metadataTook are the latest Metadata
+	// round trips, from which the hedging delay is measured.
+	metadataFrom int32
+	metadataTook []time.Duration
 	// versions are the negotiated API versions by broker (versions.go).
 	versions *versionState
 }
 
 // NewClient returns a client for the bootstrap servers. It connects lazily.
-func NewClient(conf *sarama.Config, bootstrap []string) *Client {
+// Its own metrics (requests, connections, request durations, authorization
+// errors) are registered with reg unless reg is nil.
+func NewClient(conf *sarama.Config, bootstrap []string, reg prometheus.Registerer) *Client {
 	return &Client{
 		conf:      conf,
 		bootstrap: append([]string(nil), bootstrap...),
-		Requests:  NewRequestCounts(),
-		Denied:    NewAuthorizationCounts(),
+		Requests:  NewRequestCounts(reg),
+		Denied:    NewAuthorizationCounts(reg),
 		brokers:   map[int32]*sarama.Broker{},
 		addrs:     map[int32]string{},
+		everSeen:  map[int32]string{},
 		seeds:     map[string]*sarama.Broker{},
 
-		kmsgClients: map[string]*kgo.Client{},
-		versions:    newVersionState(),
+		kmsgClients:  map[string]*kgo.Client{},
+		health:       map[int32]*brokerHealth{},
+		metadataFrom: -1,
+		versions:     newVersionState(),
 	}
 }
+
+// requestTimeout bounds one request, whatever is left of the poll.
+func (c *Client) requestTimeout() time.Duration { return c.conf.Net.ReadTimeout }
 
 // Version is the configured Kafka version cap (the newest version sarama
 // knows when none is configured); requests go out at the highest version
 // both the cap and the broker allow (versions.go).
 func (c *Client) Version() sarama.KafkaVersion { return c.conf.Version }
 
-// Close closes every connection and waits until they are closed (a
-// connection with a request in flight closes when that request ends, within
-// --kafka.timeout).
+// Close closes every connection and waits until they are closed and the
+// probes have ended (a connection with a request in flight closes when that
+// request ends, within Options.Timeout).
 func (c *Client) Close() error {
 	c.mu.Lock()
+	c.closed = true
 	var conns []*sarama.Broker
 	for id, b := range c.brokers {
 		conns = append(conns, b)
@@ -86,12 +116,13 @@ func (c *Client) Close() error {
 		}()
 	}
 	wg.Wait()
+	c.probes.Wait()
 	return nil
 }
 
 // closeLater closes a connection in the background. sarama's Broker.Close
 // waits for the request in flight on the connection (it holds the broker's
-// lock for the whole request, up to --kafka.timeout), so closing inline
+// lock for the whole request, up to Options.Timeout), so closing inline
 // would hold up the poll past its deadline, and closing under c.mu would
 // stall every other broker's request too.
 func closeLater(b *sarama.Broker) {
@@ -125,7 +156,12 @@ func (c *Client) SetBrokers(brokers []*sarama.Broker) {
 			}
 		}
 		c.addrs[b.ID()] = b.Addr()
+		c.everSeen[b.ID()] = b.Addr()
+		if h, ok := c.health[b.ID()]; ok {
+			h.addr = b.Addr()
+		}
 	}
+	c.forgetHealth(seen)
 	for id := range c.addrs {
 		if !seen[id] {
 			delete(c.addrs, id)
@@ -137,7 +173,7 @@ func (c *Client) SetBrokers(brokers []*sarama.Broker) {
 	}
 }
 
-// BrokerIDs returns the ids of the brokers from the last Metadata.
+// BrokerIDs returns the ids of the brokers from the last Metadata, sorted.
 func (c *Client) BrokerIDs() []int32 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -145,6 +181,7 @@ func (c *Client) BrokerIDs() []int32 {
 	for id := range c.addrs {
 		ids = append(ids, id)
 	}
+	slices.Sort(ids)
 	return ids
 }
 
@@ -202,22 +239,30 @@ func (c *Client) drop(b *sarama.Broker) {
 	closeLater(b)
 }
 
-// call sends one request on b, counting it, and gives up waiting when ctx
-// ends. sarama's own timeouts (--kafka.timeout) bound the request itself, so
-// an abandoned call finishes soon after.
-func call[T any](ctx context.Context, c *Client, b *sarama.Broker, api string, send func(*sarama.Broker) (T, error)) (T, error) {
+// call sends one request on b, the connection to broker id (-1: a bootstrap
+// address), counting and timing it. It gives up waiting when ctx ends or
+// after the request timeout, whichever comes first; a request that ran out
+// of its own time marks the broker unresponsive. The request itself is
+// bounded by sarama's timeouts (the same Options.Timeout), so an abandoned
+// call finishes soon after; its outcome still updates the broker's health.
+func call[T any](ctx context.Context, c *Client, id int32, b *sarama.Broker, api string, send func(*sarama.Broker) (T, error)) (T, error) {
 	var zero T
 	if err := ctx.Err(); err != nil {
 		return zero, err
 	}
 	c.Requests.add(api)
+	rctx, cancel := context.WithTimeout(ctx, c.requestTimeout())
+	defer cancel()
 	type result struct {
 		v   T
 		err error
 	}
 	done := make(chan result, 1)
+	start := time.Now()
 	go func() {
 		v, err := send(b)
+		c.Requests.observe(id, api, time.Since(start))
+		c.noteOutcome(id, err)
 		done <- result{v, err}
 	}()
 	select {
@@ -226,8 +271,12 @@ func call[T any](ctx context.Context, c *Client, b *sarama.Broker, api string, s
 			c.drop(b)
 		}
 		return r.v, r.err
-	case <-ctx.Done():
+	case <-rctx.Done():
 		c.drop(b)
+		if ctx.Err() == nil {
+			c.noteOutcome(id, context.DeadlineExceeded)
+			return zero, fmt.Errorf("%s request to %s: no answer within %s: %w", api, b.Addr(), c.requestTimeout(), context.DeadlineExceeded)
+		}
 		return zero, fmt.Errorf("%s request to %s: %w", api, b.Addr(), ctx.Err())
 	}
 }
@@ -239,62 +288,22 @@ func isConnectionError(err error) bool {
 	return !errors.As(err, &kerr)
 }
 
-// OnBroker sends one request to the broker id.
+// OnBroker sends one request to the broker id. It fails at once, without
+// sending, while the broker is unresponsive (an *UnresponsiveError).
 func OnBroker[T any](ctx context.Context, c *Client, id int32, api string, send func(*sarama.Broker) (T, error)) (T, error) {
-	b, err := c.broker(id)
-	if err != nil {
-		var zero T
+	var zero T
+	if err := c.checkResponding(id); err != nil {
 		return zero, err
 	}
-	v, err := call(ctx, c, b, api, send)
+	b, err := c.broker(id)
+	if err != nil {
+		return zero, err
+	}
+	v, err := call(ctx, c, id, b, api, send)
 	if err != nil {
 		return v, fmt.Errorf("broker %d (%s): %w", id, b.Addr(), err)
 	}
 	return v, nil
-}
-
-// Metadata asks the cluster for metadata of all topics. It tries the brokers
-// known from the last Metadata first, then the bootstrap servers, and returns
-// the first answer; the error lists every failure when none answered.
-func (c *Client) Metadata(ctx context.Context) (*sarama.MetadataResponse, error) {
-	req := sarama.NewMetadataRequest(c.conf.Version, nil)
-	req.AllowAutoTopicCreation = false
-	send := func(b *sarama.Broker) (*sarama.MetadataResponse, error) { return b.GetMetadata(req) }
-
-	// candidates are the connections to try, in order: known brokers, then
-	// bootstrap addresses; each opens its connection when tried.
-	type candidate struct {
-		name string
-		open func() (*sarama.Broker, error)
-	}
-	var candidates []candidate
-	for _, id := range c.BrokerIDs() {
-		candidates = append(candidates, candidate{fmt.Sprintf("broker %d", id), func() (*sarama.Broker, error) { return c.broker(id) }})
-	}
-	for _, addr := range c.seedOrder() {
-		candidates = append(candidates, candidate{addr, func() (*sarama.Broker, error) { return c.seed(addr) }})
-	}
-
-	var errs []error
-	for _, cand := range candidates {
-		b, err := cand.open()
-		if err != nil {
-			errs = append(errs, err)
-			c.demoteSeed(cand.name)
-			continue
-		}
-		resp, err := call(ctx, c, b, APIMetadata, send)
-		if err == nil {
-			c.SetBrokers(resp.Brokers)
-			return resp, nil
-		}
-		errs = append(errs, fmt.Errorf("%s (%s): %w", cand.name, b.Addr(), err))
-		c.demoteSeed(b.Addr())
-		if ctx.Err() != nil {
-			break
-		}
-	}
-	return nil, fmt.Errorf("no broker answered Metadata: %w", joinErrors(errs))
 }
 
 // seedOrder returns the bootstrap addresses in the order to try them.
@@ -317,27 +326,4 @@ func (c *Client) demoteSeed(addr string) {
 			return
 		}
 	}
-}
-
-// joinedError is several errors on one line, for one clear log line per poll.
-type joinedError []error
-
-func (e joinedError) Error() string {
-	parts := make([]string, len(e))
-	for i, err := range e {
-		parts[i] = err.Error()
-	}
-	return strings.Join(parts, "; ")
-}
-
-func (e joinedError) Unwrap() []error { return e }
-
-func joinErrors(errs []error) error {
-	switch len(errs) {
-	case 0:
-		return nil
-	case 1:
-		return errs[0]
-	}
-	return joinedError(errs)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strings"
 
 	"github.com/IBM/sarama"
 )
@@ -82,4 +83,30 @@ func ErrorName(err error) string {
 		return "CONNECTION"
 	}
 	return "OTHER"
+}
+
+// joinedError is several errors on one line (one clear log line per poll)
+// that still unwraps to each of them, so Reason and errors.As see them.
+type joinedError []error
+
+func (e joinedError) Error() string {
+	parts := make([]string, len(e))
+	for i, err := range e {
+		parts[i] = err.Error()
+	}
+	return strings.Join(parts, "; ")
+}
+
+func (e joinedError) Unwrap() []error { return e }
+
+// JoinErrors returns nil, the one error, or the errors joined on one line
+// ("; ") that unwraps to each of them.
+func JoinErrors(errs []error) error {
+	switch len(errs) {
+	case 0:
+		return nil
+	case 1:
+		return errs[0]
+	}
+	return joinedError(append([]error(nil), errs...))
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 	"github.com/twmb/franz-go/pkg/kversion"
 	"github.com/twmb/franz-go/pkg/sasl"
+	"github.com/twmb/franz-go/pkg/sasl/oauth"
 	"github.com/twmb/franz-go/pkg/sasl/plain"
 	"github.com/twmb/franz-go/pkg/sasl/scram"
 )
@@ -74,6 +75,18 @@ func kgoSASL(conf *sarama.Config) (sasl.Mechanism, error) {
 		return scram.Auth{User: user, Pass: pass}.AsSha256Mechanism(), nil
 	case sarama.SASLTypeSCRAMSHA512:
 		return scram.Auth{User: user, Pass: pass}.AsSha512Mechanism(), nil
+	case sarama.SASLTypeOAuth:
+		// The same token provider as sarama's: one token for both.
+		p := conf.Net.SASL.TokenProvider
+		return oauth.Oauth(func(context.Context) (oauth.Auth, error) {
+			tok, err := p.Token()
+			if err != nil {
+				return oauth.Auth{}, err
+			}
+			return oauth.Auth{Token: tok.Token, Extensions: tok.Extensions}, nil
+		}), nil
+	case sarama.SASLTypeGSSAPI:
+		return &gssapiMechanism{conf: conf.Net.SASL.GSSAPI}, nil
 	}
 	return nil, fmt.Errorf("SASL mechanism %s is not wired for franz-go requests", conf.Net.SASL.Mechanism)
 }
@@ -101,12 +114,18 @@ func (c *Client) kmsgClient(addr string) (*kgo.Client, error) {
 
 // OnBrokerKmsg sends one franz-go request to the broker id and returns its
 // response, counted in Requests under the protocol's name for the API
-// (kmsg.NameForKey). The version sent is the highest both franz-go and the
-// broker support (franz-go negotiates with ApiVersions per connection),
-// capped by the configured Kafka version when one is set.
+// (kmsg.NameForKey) and timed like the sarama requests. The version sent is
+// the highest both franz-go and the broker support (franz-go negotiates with
+// ApiVersions per connection), capped by the configured Kafka version when
+// one is set. Like OnBroker, the request is bounded by the request timeout
+// on its own, a timeout marks the broker unresponsive, and requests to an
+// unresponsive broker fail at once (*UnresponsiveError).
 // Kafka error codes inside the response are left to the caller.
 func (c *Client) OnBrokerKmsg(ctx context.Context, id int32, req kmsg.Request) (kmsg.Response, error) {
 	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := c.checkResponding(id); err != nil {
 		return nil, err
 	}
 	c.mu.Lock()
@@ -120,14 +139,21 @@ func (c *Client) OnBrokerKmsg(ctx context.Context, id int32, req kmsg.Request) (
 		return nil, fmt.Errorf("broker %d (%s): %w", id, addr, err)
 	}
 	api := kmsg.NameForKey(req.Key())
-	c.Requests.add(api)
 	seeds := cl.SeedBrokers()
 	if len(seeds) == 0 {
 		return nil, fmt.Errorf("broker %d (%s): no connection", id, addr)
 	}
-	ctx, cancel := context.WithTimeout(ctx, c.conf.Net.ReadTimeout+c.conf.Net.DialTimeout)
+	c.Requests.add(api)
+	rctx, cancel := context.WithTimeout(ctx, c.requestTimeout())
 	defer cancel()
-	resp, err := seeds[0].Request(ctx, req)
+	start := time.Now()
+	resp, err := seeds[0].Request(rctx, req)
+	c.Requests.observe(id, api, time.Since(start))
+	if err != nil && ctx.Err() != nil {
+		// The poll ended (or the exporter stops): says nothing of the broker.
+		return nil, fmt.Errorf("broker %d (%s): %s: %w", id, addr, api, err)
+	}
+	c.noteOutcome(id, err)
 	if err != nil {
 		return nil, fmt.Errorf("broker %d (%s): %s: %w", id, addr, api, err)
 	}

@@ -22,7 +22,7 @@ func TestOnBrokerKmsgSendsToTheNamedBrokerAndCounts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := NewClient(conf, fake.ListenAddrs())
+	c := NewClient(conf, fake.ListenAddrs(), nil)
 	defer c.Close()
 	ctx := context.Background()
 	md, err := c.Metadata(ctx)

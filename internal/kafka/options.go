@@ -6,7 +6,6 @@ package kafka
 import (
 	"crypto/tls"
 	"crypto/x509"
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -21,26 +20,56 @@ const (
 	SASLPlain       = "plain"
 	SASLScramSHA256 = "scram-sha-256"
 	SASLScramSHA512 = "scram-sha-512"
+	SASLOAuthBearer = "oauthbearer"
+	SASLGSSAPI      = "gssapi"
+	SASLAWSMSKIAM   = "aws-msk-iam"
 )
 
-// Options says how to reach the cluster. Field comments name the command-line
-// flag that sets each field; validation errors name the flag too.
+// SASLMechanisms lists the accepted SASL mechanisms (SASLNone aside).
+var SASLMechanisms = []string{SASLPlain, SASLScramSHA256, SASLScramSHA512, SASLOAuthBearer, SASLGSSAPI, SASLAWSMSKIAM}
+
+// Options says how to reach the cluster and sign in. Validation errors are
+// *fielderr.Error values naming the field at fault (kafka.Options.<Field>).
 type Options struct {
-	Servers  []string      // --kafka.server
-	Version  string        // --kafka.version: an upper cap of the negotiated protocol versions (empty: none)
-	ClientID string        // --kafka.client-id
-	Timeout  time.Duration // --kafka.timeout: dial, read and write timeout of one request
+	Servers  []string
+	Version  string // an upper cap of the negotiated protocol versions (empty: none)
+	ClientID string
+	Timeout  time.Duration // dial, read and write timeout of one request
 
-	SASLMechanism string // --kafka.sasl.mechanism
-	SASLUsername  string // --kafka.sasl.username
-	SASLPassword  string // from --kafka.sasl.password-file or the environment; never logged
+	SASLMechanism string
+	// SASLUsername is the PLAIN or SCRAM user, or the Kerberos principal
+	// (without realm).
+	SASLUsername string
+	// SASLPassword is the PLAIN or SCRAM password, or the Kerberos
+	// password when there is no keytab; never logged.
+	SASLPassword string
 
-	TLSEnabled            bool   // --kafka.tls.enabled
-	TLSCAFile             string // --kafka.tls.ca-file
-	TLSCertFile           string // --kafka.tls.cert-file
-	TLSKeyFile            string // --kafka.tls.key-file
-	TLSServerName         string // --kafka.tls.server-name
-	TLSInsecureSkipVerify bool   // --kafka.tls.insecure-skip-verify
+	// OAUTHBEARER with the OAuth 2 client-credentials grant.
+	OAuthTokenURL     string
+	OAuthClientID     string
+	OAuthClientSecret string // never logged
+	OAuthScopes       []string
+	// OAuthExtensions are SASL extensions (RFC 7628) sent with the token,
+	// such as Confluent Cloud's logicalCluster and identityPoolId.
+	OAuthExtensions map[string]string
+
+	// Kerberos (GSSAPI): SASLUsername with a keytab or SASLPassword.
+	KerberosConfigFile  string // krb5.conf
+	KerberosKeytabFile  string
+	KerberosServiceName string // the brokers' service principal name, usually kafka
+	KerberosRealm       string
+
+	// AWS MSK IAM: credentials from the AWS default chain in AWSRegion,
+	// optionally exchanged for AWSRoleARN's.
+	AWSRegion  string
+	AWSRoleARN string
+
+	TLSEnabled            bool
+	TLSCAFile             string
+	TLSCertFile           string
+	TLSKeyFile            string
+	TLSServerName         string
+	TLSInsecureSkipVerify bool
 }
 
 // ParseVersion parses the configured Kafka version cap such as "3.6.0".
@@ -54,10 +83,10 @@ func ParseVersion(s string) (sarama.KafkaVersion, error) {
 	}
 	v, err := sarama.ParseKafkaVersion(s)
 	if err != nil {
-		return v, fmt.Errorf("--kafka.version %q is not a Kafka version (want for example 3.6.0, or leave it unset to negotiate)", s)
+		return v, valueErr(FieldVersion, s, "not a Kafka version (want for example 3.6.0, or leave it unset to negotiate)")
 	}
 	if !v.IsAtLeast(sarama.V2_1_0_0) {
-		return v, fmt.Errorf("--kafka.version %s is too old: the exporter needs 2.1.0 or later", s)
+		return v, valueErr(FieldVersion, s, "too old: the exporter needs 2.1.0 or later")
 	}
 	if v.IsAtLeast(sarama.MaxVersion) {
 		return sarama.MaxVersion, nil
@@ -65,15 +94,17 @@ func ParseVersion(s string) (sarama.KafkaVersion, error) {
 	return v, nil
 }
 
-// SaramaConfig validates the options and builds the sarama configuration.
-// Every error names the flag at fault.
+// SaramaConfig validates the options and builds the sarama configuration,
+// the one from which every connection of the exporter (poller, canary, and
+// the franz-go requests) is made. Every error is a *fielderr.Error, except a
+// configuration sarama itself rejects.
 func (o Options) SaramaConfig() (*sarama.Config, error) {
 	if len(o.Servers) == 0 {
-		return nil, errors.New("--kafka.server: at least one broker address is needed")
+		return nil, fieldErr(FieldServers, "at least one broker address is needed")
 	}
 	for _, s := range o.Servers {
 		if i := strings.LastIndex(s, ":"); i <= 0 || i == len(s)-1 {
-			return nil, fmt.Errorf("--kafka.server %q: want host:port", s)
+			return nil, valueErr(FieldServers, s, "want host:port")
 		}
 	}
 	version, err := ParseVersion(o.Version)
@@ -81,7 +112,7 @@ func (o Options) SaramaConfig() (*sarama.Config, error) {
 		return nil, err
 	}
 	if o.Timeout <= 0 {
-		return nil, fmt.Errorf("--kafka.timeout must be positive, got %s", o.Timeout)
+		return nil, valueErr(FieldTimeout, o.Timeout.String(), "must be positive")
 	}
 	c := sarama.NewConfig()
 	c.Version = version
@@ -94,10 +125,10 @@ func (o Options) SaramaConfig() (*sarama.Config, error) {
 	c.Metadata.Retry.Max = 0
 	c.Metadata.RefreshFrequency = 0
 	c.Metadata.Full = false
-	if err := o.configureSASL(c); err != nil {
+	if err := o.configureTLS(c); err != nil {
 		return nil, err
 	}
-	if err := o.configureTLS(c); err != nil {
+	if err := o.configureSASL(c); err != nil {
 		return nil, err
 	}
 	if err := c.Validate(); err != nil {
@@ -106,41 +137,10 @@ func (o Options) SaramaConfig() (*sarama.Config, error) {
 	return c, nil
 }
 
-func (o Options) configureSASL(c *sarama.Config) error {
-	switch strings.ToLower(o.SASLMechanism) {
-	case SASLNone:
-		if o.SASLUsername != "" {
-			return errors.New("--kafka.sasl.username is set but --kafka.sasl.mechanism is not")
-		}
-		return nil
-	case SASLPlain:
-		c.Net.SASL.Mechanism = sarama.SASLTypePlaintext
-	case SASLScramSHA256:
-		c.Net.SASL.Mechanism = sarama.SASLTypeSCRAMSHA256
-		c.Net.SASL.SCRAMClientGeneratorFunc = newSCRAMClient(sha256Hash)
-	case SASLScramSHA512:
-		c.Net.SASL.Mechanism = sarama.SASLTypeSCRAMSHA512
-		c.Net.SASL.SCRAMClientGeneratorFunc = newSCRAMClient(sha512Hash)
-	default:
-		return fmt.Errorf("--kafka.sasl.mechanism %q: want one of plain, scram-sha-256, scram-sha-512", o.SASLMechanism)
-	}
-	if o.SASLUsername == "" {
-		return errors.New("--kafka.sasl.username is required with --kafka.sasl.mechanism")
-	}
-	if o.SASLPassword == "" {
-		return errors.New("the SASL password is empty: set --kafka.sasl.password-file or the environment variable KAFKA_LOSS_EXPORTER_SASL_PASSWORD")
-	}
-	c.Net.SASL.Enable = true
-	c.Net.SASL.Handshake = true
-	c.Net.SASL.User = o.SASLUsername
-	c.Net.SASL.Password = o.SASLPassword
-	return nil
-}
-
 func (o Options) configureTLS(c *sarama.Config) error {
 	if !o.TLSEnabled {
 		if o.TLSCAFile != "" || o.TLSCertFile != "" || o.TLSKeyFile != "" {
-			return errors.New("--kafka.tls.ca-file, --kafka.tls.cert-file and --kafka.tls.key-file need --kafka.tls.enabled")
+			return fieldErr(FieldTLSEnabled, "must be set for a CA file, client certificate or key ({kafka.Options.TLSCAFile}, {kafka.Options.TLSCertFile}, {kafka.Options.TLSKeyFile})")
 		}
 		return nil
 	}
@@ -152,21 +152,21 @@ func (o Options) configureTLS(c *sarama.Config) error {
 	if o.TLSCAFile != "" {
 		pem, err := os.ReadFile(o.TLSCAFile)
 		if err != nil {
-			return fmt.Errorf("--kafka.tls.ca-file: %w", err)
+			return causeErr(FieldTLSCAFile, "cannot be read", err)
 		}
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(pem) {
-			return fmt.Errorf("--kafka.tls.ca-file %s: no PEM certificate found", o.TLSCAFile)
+			return valueErr(FieldTLSCAFile, o.TLSCAFile, "no PEM certificate found")
 		}
 		tc.RootCAs = pool
 	}
 	if (o.TLSCertFile == "") != (o.TLSKeyFile == "") {
-		return errors.New("--kafka.tls.cert-file and --kafka.tls.key-file go together: set both or neither")
+		return fieldErr(FieldTLSKeyFile, "goes with {kafka.Options.TLSCertFile}: set both or neither")
 	}
 	if o.TLSCertFile != "" {
 		cert, err := tls.LoadX509KeyPair(o.TLSCertFile, o.TLSKeyFile)
 		if err != nil {
-			return fmt.Errorf("--kafka.tls.cert-file/--kafka.tls.key-file: %w", err)
+			return causeErr(FieldTLSCertFile, "or {kafka.Options.TLSKeyFile} cannot be loaded", err)
 		}
 		tc.GetClientCertificate = clientCertificate(o.TLSCertFile, cert, time.Now)
 	}
@@ -208,9 +208,9 @@ func clientCertificate(file string, cert tls.Certificate, now func() time.Time) 
 		if leaf != nil {
 			switch t := now(); {
 			case t.After(leaf.NotAfter):
-				return nil, fmt.Errorf("client certificate %s (--kafka.tls.cert-file) expired at %s", file, leaf.NotAfter.UTC().Format(time.RFC3339))
+				return nil, fmt.Errorf("client certificate %s expired at %s", file, leaf.NotAfter.UTC().Format(time.RFC3339))
 			case t.Before(leaf.NotBefore):
-				return nil, fmt.Errorf("client certificate %s (--kafka.tls.cert-file) is not valid before %s", file, leaf.NotBefore.UTC().Format(time.RFC3339))
+				return nil, fmt.Errorf("client certificate %s is not valid before %s", file, leaf.NotBefore.UTC().Format(time.RFC3339))
 			}
 		}
 		return &cert, nil

@@ -11,6 +11,8 @@ import (
 	"syscall"
 
 	"github.com/IBM/sarama"
+	"github.com/jcmturner/gokrb5/v8/krberror"
+	"github.com/jcmturner/gokrb5/v8/messages"
 )
 
 // Reasons a collector failed, the values of the reason label of
@@ -56,8 +58,13 @@ func Reason(err error) string {
 		rerr  tls.RecordHeaderError
 		nerr  net.Error
 		operr *net.OpError
+		serr  *SignInError
+		kerr  krberror.Krberror
+		kdc   messages.KRBError
 	)
 	switch {
+	case errors.As(err, &serr), errors.As(err, &kerr), errors.As(err, &kdc):
+		return ReasonAuthentication
 	case errors.As(err, &verr), errors.As(err, &uerr), errors.As(err, &cerr), errors.As(err, &herr),
 		errors.As(err, &aerr), errors.As(err, &rerr):
 		return ReasonAuthentication

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/IBM/sarama"
+	"github.com/jcmturner/gokrb5/v8/krberror"
+	"github.com/jcmturner/gokrb5/v8/messages"
 )
 
 func TestReason(t *testing.T) {
@@ -25,6 +27,10 @@ func TestReason(t *testing.T) {
 		{&net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}, ReasonConnection},
 		{fmt.Errorf("broker 1: %w", io.EOF), ReasonConnection},
 		{sarama.ErrNotConnected, ReasonConnection},
+		{&SignInError{Mechanism: "OAUTHBEARER", Source: "token endpoint https://idp/token", Status: 401}, ReasonAuthentication},
+		{fmt.Errorf("x: %w", &SignInError{Mechanism: "AWS_MSK_IAM", Err: context.DeadlineExceeded}), ReasonAuthentication},
+		{krberror.New(krberror.DecryptingError, "AS_REP is not valid or client password/keytab incorrect"), ReasonAuthentication},
+		{messages.KRBError{ErrorCode: 24}, ReasonAuthentication},
 		{fmt.Errorf("x: %w", sarama.ErrTopicAuthorizationFailed), ReasonAuthorization},
 		{sarama.ErrClusterAuthorizationFailed, ReasonAuthorization},
 		{sarama.ErrSASLAuthenticationFailed, ReasonAuthentication},

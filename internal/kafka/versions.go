@@ -32,13 +32,9 @@ const (
 	KeyConsumerGroupDescribe int16 = 69
 )
 
-// Names of the APIs counted here (the others are in requests.go).
-const (
-	// APIApiVersions negotiates versions, once per connection.
-	APIApiVersions = "ApiVersions"
-	// APIDescribeQuorum describes the KRaft controller quorum (kmsg).
-	APIDescribeQuorum = "DescribeQuorum"
-)
+// APIDescribeQuorum describes the KRaft controller quorum (kmsg). ApiVersions
+// (APIApiVersions) negotiates the versions, once per connection.
+const APIDescribeQuorum = "DescribeQuorum"
 
 // Feature is what the exporter reads with one API from a minimum version on.
 // A broker (or the configured cap) without that API version rules the
@@ -208,6 +204,9 @@ func (c *Client) ruledOut(err *UnsupportedError) error {
 // BrokerVersions returns the API versions broker id supports, asking it
 // with ApiVersions once per connection.
 func (c *Client) BrokerVersions(ctx context.Context, id int32) (BrokerVersions, error) {
+	if err := c.checkResponding(id); err != nil {
+		return nil, err
+	}
 	b, err := c.broker(id)
 	if err != nil {
 		return nil, err
@@ -228,7 +227,7 @@ func (c *Client) BrokerVersions(ctx context.Context, id int32) (BrokerVersions, 
 	// v3 (KIP-511) names the client; sarama lowers it to what the broker
 	// speaks (its own ApiVersions exchange at connect gave the range).
 	req := &sarama.ApiVersionsRequest{Version: 3, ClientSoftwareName: "kafka-loss-exporter", ClientSoftwareVersion: "1"}
-	resp, err := call(ctx, c, b, APIApiVersions, func(b *sarama.Broker) (*sarama.ApiVersionsResponse, error) {
+	resp, err := call(ctx, c, id, b, APIApiVersions, func(b *sarama.Broker) (*sarama.ApiVersionsResponse, error) {
 		return b.ApiVersions(req)
 	})
 	if err != nil {

@@ -67,7 +67,7 @@ func newTestClient(t *testing.T, version string, opts ...kfake.Opt) (*Client, *s
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := NewClient(conf, fake.ListenAddrs())
+	c := NewClient(conf, fake.ListenAddrs(), nil)
 	t.Cleanup(func() { _ = c.Close() })
 	logs := &syncLog{}
 	c.SetLogger(logs)

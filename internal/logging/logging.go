@@ -1,5 +1,5 @@
-// Package logging builds the exporter's go-kit logger from the --log.level
-// and --log.format flags, and adapts it for the libraries that want another
+// Package logging builds the exporter's go-kit logger from a level and a
+// format, and adapts it for the libraries that want another
 // logger interface (slog for exporter-toolkit, sarama's StdLogger).
 package logging
 
@@ -12,6 +12,14 @@ import (
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
 	sloggokit "github.com/tjhop/slog-gokit"
+
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/fielderr"
+)
+
+// The settings New reads, as named in its *fielderr.Error.
+const (
+	FieldLevel  = "logging.Level"
+	FieldFormat = "logging.Format"
 )
 
 // Levels and formats accepted by New.
@@ -24,6 +32,8 @@ var (
 // records below lvl (debug, info, warn or error), and the same logger bridged
 // into slog for libraries that want one (exporter-toolkit). Each record gets
 // a timestamp and the caller.
+//
+// A bad level or format is a *fielderr.Error for FieldLevel or FieldFormat.
 func New(w io.Writer, lvl, format string) (log.Logger, *slog.Logger, error) {
 	var logger log.Logger
 	switch format {
@@ -32,7 +42,7 @@ func New(w io.Writer, lvl, format string) (log.Logger, *slog.Logger, error) {
 	case "json":
 		logger = log.NewJSONLogger(log.NewSyncWriter(w))
 	default:
-		return nil, nil, fmt.Errorf("--log.format %q: want one of %s", format, strings.Join(Formats, ", "))
+		return nil, nil, fielderr.New(FieldFormat, "%q: want one of %s", format, strings.Join(Formats, ", "))
 	}
 	var opt level.Option
 	switch lvl {
@@ -45,7 +55,7 @@ func New(w io.Writer, lvl, format string) (log.Logger, *slog.Logger, error) {
 	case "error":
 		opt = level.AllowError()
 	default:
-		return nil, nil, fmt.Errorf("--log.level %q: want one of %s", lvl, strings.Join(Levels, ", "))
+		return nil, nil, fielderr.New(FieldLevel, "%q: want one of %s", lvl, strings.Join(Levels, ", "))
 	}
 	logger = level.NewFilter(logger, opt)
 	// The slog bridge adds its own time and caller (from slog's record), so

@@ -1,7 +1,7 @@
 // Package metricshttp serves /metrics from two parts: the exporter's own
 // small registry (kafka_loss_exporter_*, go_*, process_*, canary), gathered
 // and encoded on every scrape the standard client_golang way, followed by
-// the poll-derived families that collector.Exposition rendered and
+// the poll-derived families that collector.Exposition rendered (an exposition.Rendered) and
 // compressed once per poll. A scrape never waits for a poll and never
 // encodes the cluster's series: with gzip it compresses the small own part
 // and joins it with the cached compressed data into one gzip member
@@ -26,13 +26,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
 
-	"github.com/kafka-loss-exporter/kafka-loss-exporter/collector"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/exposition"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/gzipjoin"
 )
 
 // Cache gives the last poll's rendering (nil before the first).
 type Cache interface {
-	Current() *collector.Rendered
+	Current() *exposition.Rendered
 	FamilyNames() []string
 }
 
@@ -107,7 +107,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.servePlain(w, r, own.Bytes(), rendered, openMetrics)
 }
 
-func (h *Handler) serveGzip(w http.ResponseWriter, r *http.Request, own []byte, rendered *collector.Rendered, openMetrics bool) {
+func (h *Handler) serveGzip(w http.ResponseWriter, r *http.Request, own []byte, rendered *exposition.Rendered, openMetrics bool) {
 	zw, _ := h.writers.Get().(*gzipjoin.Writer)
 	if zw == nil {
 		zw = gzipjoin.NewWriter(flate.BestSpeed)
@@ -134,7 +134,7 @@ func (h *Handler) serveGzip(w http.ResponseWriter, r *http.Request, own []byte, 
 	_ = gzipjoin.WriteGzip(w, pieces...)
 }
 
-func (h *Handler) servePlain(w http.ResponseWriter, r *http.Request, own []byte, rendered *collector.Rendered, openMetrics bool) {
+func (h *Handler) servePlain(w http.ResponseWriter, r *http.Request, own []byte, rendered *exposition.Rendered, openMetrics bool) {
 	var cached gzipjoin.Piece
 	if rendered != nil {
 		cached = rendered.Text

@@ -17,15 +17,15 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
-	"github.com/kafka-loss-exporter/kafka-loss-exporter/collector"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/exposition"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/gzipjoin"
 )
 
 // fakeCache serves fixed gzip members.
-type fakeCache struct{ r *collector.Rendered }
+type fakeCache struct{ r *exposition.Rendered }
 
-func (c fakeCache) Current() *collector.Rendered { return c.r }
-func (c fakeCache) FamilyNames() []string        { return []string{"kafka_brokers"} }
+func (c fakeCache) Current() *exposition.Rendered { return c.r }
+func (c fakeCache) FamilyNames() []string         { return []string{"kafka_brokers"} }
 
 func gz(s string) gzipjoin.Piece { return gzipjoin.Compress([]byte(s), flate.BestSpeed) }
 
@@ -34,7 +34,7 @@ const (
 	cachedOM   = "# HELP kafka_brokers Number of live brokers.\n# TYPE kafka_brokers gauge\nkafka_brokers 3\n"
 )
 
-func newTestHandler(t *testing.T, r *collector.Rendered) (*Handler, *prometheus.Registry) {
+func newTestHandler(t *testing.T, r *exposition.Rendered) (*Handler, *prometheus.Registry) {
 	t.Helper()
 	own := prometheus.NewRegistry()
 	up := prometheus.NewGauge(prometheus.GaugeOpts{Name: "kafka_loss_exporter_up", Help: "Up."})
@@ -47,8 +47,8 @@ func newTestHandler(t *testing.T, r *collector.Rendered) (*Handler, *prometheus.
 	return h, own
 }
 
-func rendered() *collector.Rendered {
-	return &collector.Rendered{Text: gz(cachedText), OpenMetrics: gz(cachedOM), Series: 1}
+func rendered() *exposition.Rendered {
+	return &exposition.Rendered{Text: gz(cachedText), OpenMetrics: gz(cachedOM), Series: 1}
 }
 
 func scrape(t *testing.T, h http.Handler, accept, encoding string) (*http.Response, string) {

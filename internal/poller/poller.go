@@ -12,6 +12,7 @@ import (
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
 
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/risk"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
 )
 
@@ -29,11 +30,15 @@ type Options struct {
 	// MinBackoff is the first retry delay after a failed poll; it doubles on
 	// each further failure up to Interval. Zero means one second.
 	MinBackoff time.Duration
+	// Judge judges each poll's snapshot once, right after the fetch; the
+	// verdicts are published beside the snapshot. Nil judges under
+	// risk.DefaultPolicy.
+	Judge func(s *snapshot.Snapshot) *risk.Verdicts
 	// NextInterval, when set, chooses the time between the start of a
-	// successful poll and the next one from that poll's snapshot, for
+	// successful poll and the next one from that poll's verdicts, for
 	// example a shorter one while partitions are under-replicated. A result
 	// <= 0 means Interval.
-	NextInterval func(s *snapshot.Snapshot) time.Duration
+	NextInterval func(v *risk.Verdicts) time.Duration
 	// MaxAge is the age beyond which the last snapshot is no longer served
 	// (Snapshot returns nil), so that a poll loop that is stuck never lets
 	// old cluster state pass for current. Zero means Interval + 2*Timeout:
@@ -56,33 +61,20 @@ type Options struct {
 // Options.ReminderInterval is zero.
 const DefaultReminderInterval = 5 * time.Minute
 
-// Status describes the outcome of the polls so far.
-type Status struct {
-	// Up is true when the last poll read the cluster.
-	Up bool
-	// LastAttempt is when the last poll started (zero before the first).
-	LastAttempt time.Time
-	// LastSuccess is when the last successful poll started (zero before one).
-	LastSuccess time.Time
-	// LastDuration is how long the last poll took.
-	LastDuration time.Duration
-	// LastError is the last poll's error ("" when it succeeded).
-	LastError string
-	// LastErrorReason classifies LastError (Options.ErrorReason).
-	LastErrorReason string
-	// Polls and Failures count the polls run and the ones that failed.
-	Polls, Failures uint64
-	// ConsecutiveFailures counts the failed polls since the last success.
-	ConsecutiveFailures uint64
-	// FailingSince is when the first of the ConsecutiveFailures started
-	// (zero while the last poll succeeded).
-	FailingSince time.Time
-}
+// Status describes the outcome of the polls so far; it lives in the
+// snapshot package so that its readers (the exporter's self-metrics) need
+// not import the poller.
+type Status = snapshot.PollStatus
 
 // Observer is told of every poll's snapshot, on the poll goroutine, before
 // the snapshot is published. Observers keep state across polls (event
 // counters, lag tables); they must not modify the snapshot.
 type Observer func(s *snapshot.Snapshot, err error)
+
+// Renderer is told of every poll's verdicts (which carry the snapshot), on
+// the poll goroutine, after the observers and before publication: the
+// exposition cache renders there, once per poll.
+type Renderer func(v *risk.Verdicts)
 
 // Poller runs FetchFunc in a loop and publishes the result.
 type Poller struct {
@@ -92,16 +84,17 @@ type Poller struct {
 
 	current   atomic.Pointer[published]
 	status    atomic.Pointer[Status]
-	mu        sync.Mutex // serialises polls and guards observers
+	mu        sync.Mutex // serialises polls and guards observers and renderers
 	observers []Observer
+	renderers []Renderer
 	// lastErrorLog is when the last error-level failure line was written
 	// (guarded by mu).
 	lastErrorLog time.Time
 }
 
-// published is a snapshot with the start time of the poll that built it.
+// published is a poll's verdicts (with its snapshot) and the poll's start.
 type published struct {
-	s     *snapshot.Snapshot
+	v     *risk.Verdicts
 	start time.Time
 }
 
@@ -112,6 +105,9 @@ func New(fetch FetchFunc, opts Options, logger log.Logger) *Poller {
 	}
 	if opts.MaxAge <= 0 {
 		opts.MaxAge = opts.Interval + 2*opts.Timeout
+	}
+	if opts.Judge == nil {
+		opts.Judge = func(s *snapshot.Snapshot) *risk.Verdicts { return risk.Judge(s, risk.DefaultPolicy{}) }
 	}
 	if opts.ReminderInterval <= 0 {
 		opts.ReminderInterval = DefaultReminderInterval
@@ -128,15 +124,31 @@ func (p *Poller) Observe(o Observer) {
 	p.observers = append(p.observers, o)
 }
 
-// Snapshot returns the latest published snapshot: nil before the first
-// poll, and nil when the latest is older than Options.MaxAge (the loop is
-// stuck), so stale cluster state is never served as current.
-func (p *Poller) Snapshot() *snapshot.Snapshot {
+// Render registers a renderer. Call it before Run.
+func (p *Poller) Render(r Renderer) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.renderers = append(p.renderers, r)
+}
+
+// Verdicts returns the latest published verdicts (with their snapshot): nil
+// before the first poll, and nil when the latest is older than
+// Options.MaxAge (the loop is stuck), so stale cluster state is never
+// served as current.
+func (p *Poller) Verdicts() *risk.Verdicts {
 	cur := p.current.Load()
 	if cur == nil || time.Since(cur.start) > p.opts.MaxAge {
 		return nil
 	}
-	return cur.s
+	return cur.v
+}
+
+// Snapshot returns the snapshot of Verdicts (nil when Verdicts is nil).
+func (p *Poller) Snapshot() *snapshot.Snapshot {
+	if v := p.Verdicts(); v != nil {
+		return v.Snapshot
+	}
+	return nil
 }
 
 // MaxAge is the age beyond which Snapshot stops serving a snapshot.
@@ -192,11 +204,11 @@ func (p *Poller) Run(ctx context.Context) {
 // nextInterval is the interval after the last published snapshot.
 func (p *Poller) nextInterval() time.Duration {
 	if p.opts.NextInterval != nil {
-		var s *snapshot.Snapshot
+		var v *risk.Verdicts
 		if cur := p.current.Load(); cur != nil {
-			s = cur.s
+			v = cur.v
 		}
-		if d := p.opts.NextInterval(s); d > 0 {
+		if d := p.opts.NextInterval(v); d > 0 {
 			return d
 		}
 	}
@@ -221,8 +233,12 @@ func (p *Poller) PollOnce(ctx context.Context) error {
 	if s == nil {
 		s = &snapshot.Snapshot{Time: start, ControllerID: -1}
 	}
+	v := p.opts.Judge(s)
 	for _, o := range p.observers {
 		o(s, err)
+	}
+	for _, r := range p.renderers {
+		r(v)
 	}
 
 	prev := p.status.Load()
@@ -253,7 +269,7 @@ func (p *Poller) PollOnce(ctx context.Context) error {
 		}
 		level.Debug(p.logger).Log("msg", "poll done", "duration", st.LastDuration, "topics", len(s.Topics), "brokers", len(s.Brokers))
 	}
-	p.current.Store(&published{s: s, start: start})
+	p.current.Store(&published{v: v, start: start})
 	p.status.Store(st)
 	return err
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-kit/log"
 
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/risk"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
 )
 
@@ -112,8 +113,8 @@ func TestRunPollsAtNextIntervalWhileItAsks(t *testing.T) {
 		return &snapshot.Snapshot{ClusterID: "healthy"}, nil
 	}
 	p := New(fetch, Options{Interval: time.Hour, Timeout: time.Second,
-		NextInterval: func(s *snapshot.Snapshot) time.Duration {
-			if s.ClusterID == "degraded" {
+		NextInterval: func(v *risk.Verdicts) time.Duration {
+			if v.Snapshot.ClusterID == "degraded" {
 				return time.Millisecond
 			}
 			return 0

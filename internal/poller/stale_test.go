@@ -6,31 +6,38 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/go-kit/log"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
 )
 
 // TestSnapshotNotServedBeyondMaxAge: when no poll replaces a snapshot (the
 // loop is stuck), it stops being served once older than MaxAge.
+// Time is the subject: the test runs on synctest's fake clock.
 func TestSnapshotNotServedBeyondMaxAge(t *testing.T) {
-	fetch := func(ctx context.Context) (*snapshot.Snapshot, error) { return &snapshot.Snapshot{ClusterID: "c"}, nil }
-	p := New(fetch, Options{Interval: time.Second, Timeout: time.Second, MaxAge: 50 * time.Millisecond}, log.NewNopLogger())
-	if err := p.PollOnce(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if p.Snapshot() == nil {
-		t.Fatal("fresh snapshot not served")
-	}
-	time.Sleep(80 * time.Millisecond)
-	if p.Snapshot() != nil {
-		t.Fatal("a snapshot older than MaxAge is still served")
-	}
-	if !p.Status().Up {
-		t.Fatal("status lost")
-	}
+	synctest.Test(t, func(t *testing.T) {
+		fetch := func(ctx context.Context) (*snapshot.Snapshot, error) { return &snapshot.Snapshot{ClusterID: "c"}, nil }
+		p := New(fetch, Options{Interval: time.Second, Timeout: time.Second, MaxAge: 50 * time.Millisecond}, log.NewNopLogger())
+		if err := p.PollOnce(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(50 * time.Millisecond)
+		if p.Snapshot() == nil || p.Verdicts() == nil {
+			t.Fatal("a snapshot exactly MaxAge old is not served")
+		}
+		time.Sleep(time.Nanosecond)
+		if p.Snapshot() != nil || p.Verdicts() != nil {
+			t.Fatal("a snapshot older than MaxAge is still served")
+		}
+		if !p.Status().Up {
+			t.Fatal("status lost")
+		}
+	})
 }
 
 func TestDefaultMaxAge(t *testing.T) {
@@ -76,7 +83,11 @@ func TestPollFailureLoggedOncePerReason(t *testing.T) {
 
 func TestCollectorErrorsCountsAndLogsOncePerChange(t *testing.T) {
 	var buf bytes.Buffer
-	c := NewCollectorErrors(log.NewLogfmtLogger(&buf), "metadata")
+	reg := prometheus.NewPedanticRegistry()
+	c, err := NewCollectorErrors(reg, log.NewLogfmtLogger(&buf), "metadata")
+	if err != nil {
+		t.Fatal(err)
+	}
 	poll := func(results ...snapshot.CollectorResult) {
 		c.Observe(&snapshot.Snapshot{Collectors: results}, nil)
 	}
@@ -95,18 +106,15 @@ func TestCollectorErrorsCountsAndLogsOncePerChange(t *testing.T) {
 	poll(ok("metadata"), bad("offsets", "timeout"))
 	poll(ok("metadata"), ok("offsets"))
 
-	got := map[CollectorError]uint64{}
-	for _, n := range c.Counts() {
-		got[n.CollectorError] = n.Count
-	}
-	want := map[CollectorError]uint64{{"offsets", "connection"}: 2, {"offsets", "timeout"}: 1, {"metadata", "timeout"}: 1}
-	if len(got) != len(want) {
-		t.Fatalf("counts %v, want %v", got, want)
-	}
-	for k, v := range want {
-		if got[k] != v {
-			t.Errorf("%v: %d, want %d", k, got[k], v)
-		}
+	want := `
+# HELP kafka_loss_exporter_collector_errors_total ` + collectorErrorsHelp + `
+# TYPE kafka_loss_exporter_collector_errors_total counter
+kafka_loss_exporter_collector_errors_total{collector="metadata",reason="timeout"} 1
+kafka_loss_exporter_collector_errors_total{collector="offsets",reason="connection"} 2
+kafka_loss_exporter_collector_errors_total{collector="offsets",reason="timeout"} 1
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want)); err != nil {
+		t.Fatal(err)
 	}
 	out := buf.String()
 	if n := strings.Count(out, `msg="collector failed"`); n != 2 {

@@ -7,28 +7,16 @@ import (
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot/snapshottest"
 )
 
-// BenchmarkJudgeSnapshot is the risk evaluation of one poll at 20,000
-// partitions: every partition's health and min-ISR state, every topic's
-// findings and score.
+// BenchmarkJudgeSnapshot is the judge of one poll at 20,000 partitions
+// (risk.Judge): every partition's health and min-ISR state, every topic's
+// findings and score, brokers and cluster findings, into Verdicts.
 func BenchmarkJudgeSnapshot(b *testing.B) {
 	s := snapshottest.Synthetic(200, 100, 0, 0, time.Unix(1_700_000_000, 0))
 	b.ReportAllocs()
 	for b.Loop() {
-		live, racks := LiveBrokers(s), ClusterRacks(s)
-		for ti := range s.Topics {
-			t := &s.Topics[ti]
-			cfg := EffectiveTopicConfig(t, s.Configs)
-			for pi := range t.Partitions {
-				p := &t.Partitions[pi]
-				h := Partition(p, live)
-				_ = Healthy(p, h)
-				_ = PartitionMinISR(p, 2)
-				_ = SingleInSyncReplica(p)
-			}
-			findings := TopicFindings(t, cfg, racks, DefaultThresholds())
-			_ = Score(t, findings, live, 2)
+		if v := Judge(s, DefaultPolicy{}); len(v.Topics) != len(s.Topics) {
+			b.Fatal("snapshot not judged")
 		}
-		_ = Brokers(s)
 	}
 }
 

@@ -1,6 +1,7 @@
 package risk
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -96,6 +97,13 @@ type TopicConfig struct {
 	// descriptive settings.
 	CleanupPolicy, CompressionType, TimestampType string
 	RemoteStorage                                 bool
+}
+
+// DeletesByTime reports whether time-based retention deletes the topic's
+// old segments: cleanup.policy includes delete (Kafka's default when the
+// broker did not say) and retention.ms is not infinite.
+func (c TopicConfig) DeletesByTime() bool {
+	return c.RetentionSeconds >= 0 && (c.CleanupPolicy == "" || slices.Contains(strings.Split(c.CleanupPolicy, ","), "delete"))
 }
 
 // ReplicationFactor returns the smallest replica count over the topic's

@@ -13,7 +13,7 @@ func Degraded(s *snapshot.Snapshot) bool {
 	live := LiveBrokers(s)
 	for ti := range s.Topics {
 		for pi := range s.Topics[ti].Partitions {
-			h := Partition(&s.Topics[ti].Partitions[pi], live)
+			h := PartitionHealthOf(&s.Topics[ti].Partitions[pi], live)
 			if h.UnderReplicated || h.Offline {
 				return true
 			}

@@ -62,13 +62,14 @@ func RetentionLoss(committed, logStart, countedUpTo int64) (lost, newCountedUpTo
 // RetentionHeadroom is how long, in seconds, until retention starts deleting
 // messages a group has not read: the topic's retention time minus the
 // group's largest lag in seconds on it. It is known only for topics whose
-// retention deletes by time (cleanup.policy includes delete and
-// retention.ms >= 0). A negative value means retention is already due to
-// delete unread messages. Size-based retention (retention.bytes) is not
-// estimated: the exporter does not read partition sizes.
-func RetentionHeadroom(r snapshot.TopicRetention, maxLagSeconds float64) (float64, bool) {
-	if !r.Delete || r.RetentionMs < 0 {
+// configuration was read and whose retention deletes by time
+// (cleanup.policy includes delete and retention.ms >= 0). A negative value
+// means retention is already due to delete unread messages. Size-based
+// retention (retention.bytes) is not estimated: the exporter does not read
+// partition sizes.
+func RetentionHeadroom(cfg TopicConfig, maxLagSeconds float64) (float64, bool) {
+	if !cfg.Known || !cfg.DeletesByTime() {
 		return 0, false
 	}
-	return float64(r.RetentionMs)/1000 - maxLagSeconds, true
+	return cfg.RetentionSeconds - maxLagSeconds, true
 }

@@ -19,7 +19,7 @@ func TestLag(t *testing.T) {
 		{"caught up", 100, known(0, 100), PartitionLag{Known: true}},
 		{"behind", 40, known(0, 100), PartitionLag{Known: true, Lag: 60}},
 		{"no commit is no lag, never -1", -1, known(0, 100), PartitionLag{}},
-		{"offsets unknown", 40, snapshot.Offsets{Err: "no leader"}, PartitionLag{}},
+		{"offsets unknown", 40, snapshot.Offsets{Err: snapshot.ErrNoLeader}, PartitionLag{}},
 		{"commit beyond the log end is caught up, never negative", 120, known(0, 100),
 			PartitionLag{Known: true, BeyondLogEnd: true}},
 		{"commit below log start: deleted unread", 10, known(30, 100), PartitionLag{Known: true, Lag: 90, BehindLogStart: 20}},
@@ -69,18 +69,21 @@ func TestRetentionLoss(t *testing.T) {
 func TestRetentionHeadroom(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
-		r      snapshot.TopicRetention
+		cfg    TopicConfig
 		maxLag float64
 		want   float64
 		ok     bool
 	}{
-		{"one hour retention, 10 min lag", snapshot.TopicRetention{RetentionMs: 3600_000, RetentionBytes: -1, Delete: true}, 600, 3000, true},
-		{"lag beyond retention: negative", snapshot.TopicRetention{RetentionMs: 60_000, Delete: true}, 90, -30, true},
-		{"infinite retention", snapshot.TopicRetention{RetentionMs: -1, Delete: true}, 600, 0, false},
-		{"compacted only", snapshot.TopicRetention{RetentionMs: 3600_000, Delete: false}, 600, 0, false},
+		{"one hour retention, 10 min lag", TopicConfig{Known: true, RetentionSeconds: 3600, RetentionBytes: -1, CleanupPolicy: "delete"}, 600, 3000, true},
+		{"lag beyond retention: negative", TopicConfig{Known: true, RetentionSeconds: 60, CleanupPolicy: "delete"}, 90, -30, true},
+		{"cleanup.policy not returned: Kafka's default, delete", TopicConfig{Known: true, RetentionSeconds: 60}, 30, 30, true},
+		{"compact and delete", TopicConfig{Known: true, RetentionSeconds: 60, CleanupPolicy: "compact,delete"}, 30, 30, true},
+		{"infinite retention", TopicConfig{Known: true, RetentionSeconds: -1, CleanupPolicy: "delete"}, 600, 0, false},
+		{"compacted only", TopicConfig{Known: true, RetentionSeconds: 3600, CleanupPolicy: "compact"}, 600, 0, false},
+		{"configuration not read", TopicConfig{RetentionSeconds: 3600, CleanupPolicy: "delete"}, 600, 0, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, ok := RetentionHeadroom(tc.r, tc.maxLag)
+			got, ok := RetentionHeadroom(tc.cfg, tc.maxLag)
 			if got != tc.want || ok != tc.ok {
 				t.Fatalf("RetentionHeadroom = %v, %v; want %v, %v", got, ok, tc.want, tc.ok)
 			}

@@ -3,6 +3,7 @@
 package risk
 
 import (
+	"slices"
 	"sort"
 
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
@@ -34,8 +35,8 @@ func LiveBrokers(s *snapshot.Snapshot) Live {
 	return live
 }
 
-// Partition judges one partition's replication state.
-func Partition(p *snapshot.Partition, live Live) PartitionHealth {
+// PartitionHealthOf judges one partition's replication state.
+func PartitionHealthOf(p *snapshot.Partition, live Live) PartitionHealth {
 	h := PartitionHealth{
 		Replicas:        len(p.Replicas),
 		InSync:          len(p.ISR),
@@ -79,7 +80,7 @@ func Brokers(s *snapshot.Snapshot) []BrokerHealth {
 			p := &s.Topics[ti].Partitions[pi]
 			for _, r := range p.Replicas {
 				b := get(r)
-				if !snapshot.Contains(p.ISR, r) {
+				if !slices.Contains(p.ISR, r) {
 					b.OutOfSyncReplicas++
 				}
 			}
@@ -105,5 +106,5 @@ func Brokers(s *snapshot.Snapshot) []BrokerHealth {
 // finding (kafka_topic_loss_risk), and the per-topic counts still include it.
 // The leader being the preferred one is not part of health.
 func Healthy(p *snapshot.Partition, h PartitionHealth) bool {
-	return !h.Offline && !h.UnderReplicated && h.OfflineReplicas == 0 && p.Err == "" && p.Offsets.Known
+	return !h.Offline && !h.UnderReplicated && h.OfflineReplicas == 0 && p.Err == nil && p.Offsets.Known
 }

@@ -32,7 +32,7 @@ func TestPartition(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if got := Partition(&c.p, c.live); got != c.want {
+			if got := PartitionHealthOf(&c.p, c.live); got != c.want {
 				t.Errorf("got %+v, want %+v", got, c.want)
 			}
 		})

@@ -1,5 +1,7 @@
 package risk
 
+import "slices"
+
 // The fixed set of topic loss risks, the values of the risk label of
 // kafka_topic_loss_risk. docs/risks.md explains each one and its fix.
 const (
@@ -79,19 +81,10 @@ var ClusterRisks = []string{
 }
 
 // IsTopicRisk reports whether name is one of TopicRisks.
-func IsTopicRisk(name string) bool { return contains(TopicRisks, name) }
+func IsTopicRisk(name string) bool { return slices.Contains(TopicRisks, name) }
 
 // IsClusterRisk reports whether name is one of ClusterRisks.
-func IsClusterRisk(name string) bool { return contains(ClusterRisks, name) }
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
+func IsClusterRisk(name string) bool { return slices.Contains(ClusterRisks, name) }
 
 // Default thresholds, used when no policy file overrides them.
 const (

@@ -32,25 +32,26 @@ const (
 // min.insync.replicas, 0 when unknown (then the min-ISR states are not
 // judged).
 func PartitionStateWeight(p *snapshot.Partition, live Live, minISR int) int {
-	h := Partition(p, live)
-	if h.Offline {
-		return WeightOffline
-	}
+	pv := PartitionVerdict{Health: PartitionHealthOf(p, live), SingleInSync: SingleInSyncReplica(p)}
 	if minISR > 0 {
-		st := PartitionMinISR(p, minISR)
-		if st.UnderMinISR {
-			return WeightUnderMinISR
-		}
-		if SingleInSyncReplica(p) {
-			return WeightSingleInSync
-		}
-		if st.AtMinISR && h.UnderReplicated {
-			return WeightAtMinISR
-		}
-	} else if SingleInSyncReplica(p) {
-		return WeightSingleInSync
+		pv.MinISR = PartitionMinISR(p, minISR)
 	}
-	if h.UnderReplicated {
+	return stateWeight(pv, minISR)
+}
+
+// stateWeight is PartitionStateWeight of a judged partition.
+func stateWeight(pv PartitionVerdict, minISR int) int {
+	h := pv.Health
+	switch {
+	case h.Offline:
+		return WeightOffline
+	case minISR > 0 && pv.MinISR.UnderMinISR:
+		return WeightUnderMinISR
+	case pv.SingleInSync:
+		return WeightSingleInSync
+	case minISR > 0 && pv.MinISR.AtMinISR && h.UnderReplicated:
+		return WeightAtMinISR
+	case h.UnderReplicated:
 		return WeightUnderReplicated
 	}
 	return 0
@@ -64,10 +65,13 @@ func PartitionStateWeight(p *snapshot.Partition, live Live, minISR int) int {
 func Score(t *snapshot.Topic, findings []string, live Live, minISR int) int {
 	worst := 0
 	for i := range t.Partitions {
-		if w := PartitionStateWeight(&t.Partitions[i], live, minISR); w > worst {
-			worst = w
-		}
+		worst = max(worst, PartitionStateWeight(&t.Partitions[i], live, minISR))
 	}
+	return scoreOf(worst, findings)
+}
+
+// scoreOf is the score of a topic whose worst partition weighs worst.
+func scoreOf(worst int, findings []string) int {
 	if worst >= WeightOffline {
 		return 100
 	}

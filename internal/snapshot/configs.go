@@ -77,3 +77,7 @@ type Configs struct {
 	// server.properties, else Kafka's default), by broker id.
 	Brokers map[int32]ResourceConfig
 }
+
+// ConfigOffsetsRetentionMinutes is the broker setting after which Kafka
+// deletes the committed offsets of a group without members.
+const ConfigOffsetsRetentionMinutes = "offsets.retention.minutes"

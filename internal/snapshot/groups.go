@@ -36,8 +36,10 @@ type Group struct {
 	Offsets []CommittedOffset
 	// OffsetsKnown is true when OffsetFetch answered for the group.
 	OffsetsKnown bool
-	// Err names why part of the group could not be read ("" when none).
-	Err string
+	// Err is why part of the group could not be read (nil when all was):
+	// one error per failed request, each naming its API and wrapping the
+	// Kafka error (a sarama.KError) or the transport error.
+	Err error
 }
 
 // Member is one member of a consumer group.
@@ -76,17 +78,6 @@ func (g *Group) HasActiveMembers() (has, known bool) {
 		return len(g.Members) > 0, true
 	}
 	return false, false
-}
-
-// TopicRetention is the retention configuration of a topic.
-type TopicRetention struct {
-	// RetentionMs is retention.ms (-1: keep forever).
-	RetentionMs int64
-	// RetentionBytes is retention.bytes per partition (-1: no limit).
-	RetentionBytes int64
-	// Delete is true when cleanup.policy includes delete, so retention
-	// deletes old segments.
-	Delete bool
 }
 
 // RecordRef names one record: the next message a group will read.

@@ -4,8 +4,22 @@
 package snapshot
 
 import (
+	"errors"
+	"slices"
 	"sort"
 	"time"
+)
+
+// Reasons a partition's offsets or a group's parts are unknown when Kafka
+// gave no error code for it.
+var (
+	// ErrNoLeader: the partition has no leader to ask.
+	ErrNoLeader = errors.New("no leader")
+	// ErrLeaderUnreachable: the request to the partition's leader failed.
+	ErrLeaderUnreachable = errors.New("leader unreachable")
+	// ErrMissingFromResponse: the broker answered without the partition or
+	// group asked for.
+	ErrMissingFromResponse = errors.New("missing from the response")
 )
 
 // NoLeader is the leader id Kafka reports for a partition without a leader.
@@ -23,6 +37,11 @@ type Snapshot struct {
 	ControllerID int32
 	// Brokers are the live brokers listed by Metadata, sorted by ID.
 	Brokers []Broker
+	// Unresponsive are the ids of the brokers that let a request time out
+	// and have not answered since, as of the end of the poll, sorted. A
+	// broker hung while registered stays listed (and in Brokers) until
+	// the controller fences it; it stays here until it answers again.
+	Unresponsive []int32
 	// Topics are the topics that passed the topic filters, sorted by name.
 	Topics []Topic
 	// Configs is the topic and broker configuration (nil when it was never
@@ -33,9 +52,6 @@ type Snapshot struct {
 	// Groups are the consumer groups that passed the group filters, sorted
 	// by name (consumer-groups step).
 	Groups []Group
-	// Retention is the retention configuration by topic name, for the
-	// topics that groups commit on (retention step); nil when not read.
-	Retention map[string]TopicRetention
 	// RecordTimes are the record timestamps read for lag in seconds
 	// (record-timestamps step, only with --lag.read-timestamps).
 	RecordTimes []RecordTime
@@ -78,8 +94,9 @@ type Partition struct {
 	ISR []int32
 	// OfflineReplicas are replicas on brokers (or log dirs) that are offline.
 	OfflineReplicas []int32
-	// Err is the partition-level error name from Metadata ("" when none).
-	Err string
+	// Err is the partition-level Kafka error from Metadata (a sarama.KError),
+	// nil when none. It is formatted only when rendered or logged.
+	Err error
 	// Offsets are the partition's log start and end, when they could be read.
 	Offsets Offsets
 }
@@ -87,14 +104,16 @@ type Partition struct {
 // Offsets are a partition's earliest and latest offsets from ListOffsets.
 type Offsets struct {
 	// Known is false when the offsets could not be read this poll (no
-	// leader, leader unreachable, or an error); Err then says why.
+	// leader, leader unreachable, or a Kafka error); Err then says why.
 	Known bool
 	// Oldest is the log start offset.
 	Oldest int64
 	// Latest is the log end offset as seen by consumers (the high watermark).
 	Latest int64
-	// Err names the reason the offsets are unknown.
-	Err string
+	// Err is why the offsets are unknown: ErrNoLeader, ErrLeaderUnreachable
+	// (wrapping the transport error), ErrMissingFromResponse, or the
+	// partition's Kafka error (a sarama.KError).
+	Err error
 }
 
 // CollectorResult is the outcome of one part of a poll.
@@ -152,12 +171,15 @@ func (s *Snapshot) BrokerUp(id int32) bool {
 	return false
 }
 
-// Contains reports whether id is in ids.
-func Contains(ids []int32, id int32) bool {
-	for _, x := range ids {
-		if x == id {
-			return true
-		}
+// BrokerResponding reports whether the broker id answered the exporter's
+// last requests (it is not in Unresponsive).
+func (s *Snapshot) BrokerResponding(id int32) bool { return !slices.Contains(s.Unresponsive, id) }
+
+// Partition returns the topic's partition with the given id, or nil.
+func (t *Topic) Partition(id int32) *Partition {
+	i := sort.Search(len(t.Partitions), func(i int) bool { return t.Partitions[i].ID >= id })
+	if i < len(t.Partitions) && t.Partitions[i].ID == id {
+		return &t.Partitions[i]
 	}
-	return false
+	return nil
 }

@@ -30,6 +30,15 @@ func TestHelmChart(t *testing.T) {
 			[]string{"ServiceAccount", "Service", "Deployment", "PodDisruptionBudget", "ServiceMonitor", "PrometheusRule", "ConfigMap"},
 			[]string{"--canary.enable", "--canary.loss-timeout=1m", "--web.config.file=/etc/kafka-loss-exporter/web/web-config.yml", "--lag.granularity=topic"}},
 		{"all-off", "ci/all-off-values.yaml", []string{"Service", "Deployment"}, nil},
+		{"oauthbearer", "ci/oauthbearer-values.yaml", []string{"ServiceAccount", "Service", "Deployment", "PodDisruptionBudget"},
+			[]string{"--kafka.sasl.mechanism=oauthbearer", "--kafka.sasl.oauthbearer.client-id=kafka-loss-exporter",
+				"--kafka.sasl.oauthbearer.client-secret-file=/etc/kafka-loss-exporter/sasl/client-secret",
+				"--kafka.sasl.oauthbearer.scopes=kafka,profile", "--kafka.sasl.oauthbearer.extensions=logicalCluster=lkc-123"}},
+		{"gssapi", "ci/gssapi-values.yaml", []string{"ServiceAccount", "Service", "Deployment", "PodDisruptionBudget"},
+			[]string{"--kafka.sasl.mechanism=gssapi", "--kafka.sasl.username=kafka-loss-exporter", "--kafka.sasl.kerberos.realm=EXAMPLE.COM",
+				"--kafka.sasl.kerberos.keytab-file=/etc/kafka-loss-exporter/sasl/keytab", "--kafka.sasl.kerberos.config-file=/etc/kafka-loss-exporter/sasl/krb5.conf"}},
+		{"aws-msk-iam", "ci/aws-msk-iam-values.yaml", []string{"ServiceAccount", "Service", "Deployment", "PodDisruptionBudget"},
+			[]string{"--kafka.sasl.mechanism=aws-msk-iam", "--kafka.sasl.aws-msk-iam.region=eu-west-1", "--kafka.tls.enabled"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -150,6 +150,22 @@ func (e *Exporter) WaitForValue(t testing.TB, timeout time.Duration, name string
 	return v
 }
 
+// WaitPolls waits until the exporter has completed n more successful polls
+// than when it is called (kafka_loss_exporter_polls_total{result="success"}):
+// a condition to wait on instead of a sleep standing in for "some polls".
+func (e *Exporter) WaitPolls(t testing.TB, timeout time.Duration, n int) {
+	t.Helper()
+	success := map[string]string{"result": "success"}
+	var before float64
+	e.WaitFor(t, timeout, "a first scrape", func(s *Scrape) (bool, string) {
+		var ok bool
+		before, ok = s.Value("kafka_loss_exporter_polls_total", success)
+		return ok, "no polls_total"
+	})
+	e.WaitForValue(t, timeout, "kafka_loss_exporter_polls_total", success, func(v float64) bool { return v >= before+float64(n) },
+		fmt.Sprintf("%d more successful polls", n))
+}
+
 // WaitFor scrapes every 250ms until cond holds for a scrape, which it
 // returns; it fails the test after timeout with cond's last detail, or as
 // soon as the process has exited.

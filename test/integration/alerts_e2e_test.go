@@ -294,12 +294,19 @@ type promAlert struct {
 // topic, or nil.
 func (p *promServer) alert(t *testing.T, name, topic string) *promAlert {
 	t.Helper()
+	return p.alertWith(t, name, "topic", topic)
+}
+
+// alertWith returns the alert name whose label key is value, nil when it is
+// neither pending nor firing.
+func (p *promServer) alertWith(t *testing.T, name, key, value string) *promAlert {
+	t.Helper()
 	var data struct {
 		Alerts []promAlert `json:"alerts"`
 	}
 	p.get(t, "/api/v1/alerts", &data)
 	for i, a := range data.Alerts {
-		if a.Labels["alertname"] == name && a.Labels["topic"] == topic {
+		if a.Labels["alertname"] == name && a.Labels[key] == value {
 			return &data.Alerts[i]
 		}
 	}

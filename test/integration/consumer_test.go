@@ -144,7 +144,7 @@ func TestConsumerEmptyGroupLagGrowsAtKnownRate(t *testing.T) {
 	e.WaitForValue(t, consumerWait, "kafka_consumergroup_state", map[string]string{"consumergroup": group, "state": "Empty"}, equals(1), "state Empty")
 	// Let the exporter see the log end at the committed offset for two
 	// polls, so its table reaches back to the first unread message.
-	time.Sleep(2 * time.Second)
+	e.WaitPolls(t, consumerWait, 2)
 
 	// 10 messages every 500 ms: 20 messages per second, for 8 s.
 	producer := c.SyncProducer(t, sarama.WaitForAll)
@@ -200,7 +200,7 @@ func TestConsumerEmptyGroupLagGrowsAtKnownRate(t *testing.T) {
 		if !ok || math.Abs(head-(604800-maxLag)) > 1e-6 {
 			t.Fatalf("retention headroom %v (found %v), want %v", head, ok, 604800-maxLag)
 		}
-		time.Sleep(time.Second)
+		e.WaitPolls(t, consumerWait, 1)
 	}
 	e.WaitForValue(t, consumerWait, "kafka_consumergroup_status", map[string]string{"consumergroup": group, "status": "STOP"}, equals(1),
 		"STOP: no member while messages wait")
@@ -233,7 +233,7 @@ func TestConsumerRetentionDeletesUnreadMessages(t *testing.T) {
 	e.WaitForValue(t, consumerWait, "kafka_consumergroup_messages_behind_log_start", labels, equals(35), "35 unread messages deleted")
 	e.WaitForValue(t, consumerWait, "kafka_consumergroup_retention_lost_messages_total", gt, equals(35), "35 lost in all")
 	// Later polls must not count the same messages again.
-	time.Sleep(3 * time.Second)
+	e.WaitPolls(t, consumerWait, 3)
 	if v, _ := e.Scrape(t).Value("kafka_consumergroup_retention_lost_messages_total", gt); v != 35 {
 		t.Fatalf("lost %v after three more polls, want still 35", v)
 	}

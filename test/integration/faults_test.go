@@ -31,7 +31,7 @@ const (
 	watchEvery        = 200 * time.Millisecond
 )
 
-var collectorNames = []string{"metadata", "offsets", "configs", "consumer_groups", "topic_retention"}
+var collectorNames = []string{"metadata", "offsets", "configs", "consumer_groups"}
 
 // startFaultExporter starts the exporter, waits until every collector
 // succeeds, and returns it with its resources measured after warm-up.

@@ -14,10 +14,15 @@
 #   status        one line per node; exit 0 if all nodes run, 3 if not
 #   stop-node N   clean shutdown (SIGTERM) of node N; waits until it is gone
 #   kill-node N   SIGKILL node N; waits until it is gone
+#   pause-node N  SIGSTOP node N: it keeps its sockets (connections are
+#                 accepted, requests buffered) and answers nothing, like a
+#                 hung JVM
+#   resume-node N SIGCONT node N
 #   start-node N  start node N on its existing data; waits until it accepts
 #                 connections and is unfenced
 #   bootstrap     print 127.0.0.1:P1,127.0.0.1:P2,127.0.0.1:P3
 #   bootstrap-mtls  secured mode only: the mutual-TLS listener's addresses
+#   bootstrap-kerberos  secured mode with krb5.conf only: the GSSAPI listener's
 #
 # Environment (KAFKA_VERSION, KLE_KAFKA_MODE, KLE_KAFKA_PORT_BASE, KLE_KAFKA_RACKS,
 # KLE_KAFKA_JVM_OPTS, KLE_KAFKA_SECURITY_DIR and KLE_KAFKA_EXTRA_CONFIG are read when the state dir is
@@ -58,6 +63,16 @@
 #                         principals are their CN (User:broker); StandardAuthorizer
 #                         with super.users=User:broker;User:admin and
 #                         allow.everyone.if.no.acl.found=false.
+#                         Optional files in the dir: client.mechanisms (the
+#                         CLIENT listener's SASL mechanisms, one line, e.g.
+#                         PLAIN,SCRAM-SHA-512,OAUTHBEARER; their settings go
+#                         in jaas.properties), jvm.options (extra JVM options
+#                         of every node, one line, e.g. system properties),
+#                         and krb5.conf: with it each node also has a
+#                         SASL_PLAINTEXT listener KERBEROS on base+300+id
+#                         (GSSAPI, service name kafka, the JVM pointed at that
+#                         krb5.conf; the listener's JAAS line with the
+#                         broker's keytab goes in jaas.properties).
 #
 # Layout of the state dir: cluster.env, cluster.id, log4j config, and per node
 # node-N/{server.properties,data/,server.log,kafka.pid}.
@@ -108,6 +123,8 @@ load_settings() {
 		SECURITY_DIR="${KLE_KAFKA_SECURITY_DIR:-}"
 		EXTRA_CONFIG="${KLE_KAFKA_EXTRA_CONFIG:-}"
 	fi
+	if [ -n "$SECURITY_DIR" ] && [ -f "$SECURITY_DIR/jvm.options" ]; then JVM_OPTS="$JVM_OPTS $(cat "$SECURITY_DIR/jvm.options")"; fi
+	if [ -n "$SECURITY_DIR" ] && [ -f "$SECURITY_DIR/krb5.conf" ]; then JVM_OPTS="$JVM_OPTS -Djava.security.krb5.conf=$SECURITY_DIR/krb5.conf"; fi
 	case "$PORT_BASE" in
 	'' | *[!0-9]*) die "KLE_KAFKA_PORT_BASE must be a number, got '$PORT_BASE'" ;;
 	esac
@@ -135,6 +152,9 @@ zk_dir() { echo "$STATE/zookeeper"; }
 broker_port() { echo $((PORT_BASE + $1)); }
 controller_port() { echo $((PORT_BASE + 100 + $1)); }
 mtls_port() { echo $((PORT_BASE + 200 + $1)); }
+kerberos_port() { echo $((PORT_BASE + 300 + $1)); }
+# kerberos_enabled: secured mode with a krb5.conf (the KERBEROS listener).
+kerberos_enabled() { [ -n "$SECURITY_DIR" ] && [ -f "$SECURITY_DIR/krb5.conf" ]; }
 rack_of() {
 	local racks
 	read -r -a racks <<<"$RACKS"
@@ -155,6 +175,15 @@ bootstrap_mtls() {
 	local id out=""
 	for id in "${NODES[@]}"; do
 		out="${out:+$out,}127.0.0.1:$(mtls_port "$id")"
+	done
+	echo "$out"
+}
+
+bootstrap_kerberos() {
+	kerberos_enabled || die "the cluster in $STATE has no Kerberos listener (secured mode with krb5.conf)"
+	local id out=""
+	for id in "${NODES[@]}"; do
+		out="${out:+$out,}127.0.0.1:$(kerberos_port "$id")"
 	done
 	echo "$out"
 }
@@ -184,13 +213,19 @@ EOF
 		return
 	fi
 	mp="$(mtls_port "$id")"
+	local mechanisms="PLAIN,SCRAM-SHA-256,SCRAM-SHA-512" krb="" krbmap=""
+	if [ -f "$SECURITY_DIR/client.mechanisms" ]; then mechanisms="$(tr -d ' \n' <"$SECURITY_DIR/client.mechanisms")"; fi
+	if kerberos_enabled; then
+		krb=",KERBEROS://127.0.0.1:$(kerberos_port "$id")"
+		krbmap=",KERBEROS:SASL_PLAINTEXT"
+	fi
 	cat <<EOF
-listeners=CLIENT://127.0.0.1:$bp,MTLS://127.0.0.1:$mp,CONTROLLER://127.0.0.1:$cp
-advertised.listeners=CLIENT://127.0.0.1:$bp,MTLS://127.0.0.1:$mp
-listener.security.protocol.map=CLIENT:SASL_SSL,MTLS:SSL,CONTROLLER:SSL
+listeners=CLIENT://127.0.0.1:$bp,MTLS://127.0.0.1:$mp,CONTROLLER://127.0.0.1:$cp$krb
+advertised.listeners=CLIENT://127.0.0.1:$bp,MTLS://127.0.0.1:$mp$krb
+listener.security.protocol.map=CLIENT:SASL_SSL,MTLS:SSL,CONTROLLER:SSL$krbmap
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=MTLS
-listener.name.client.sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
+listener.name.client.sasl.enabled.mechanisms=$mechanisms
 listener.name.client.ssl.client.auth=none
 ssl.client.auth=required
 ssl.keystore.type=PEM
@@ -202,6 +237,12 @@ authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
 super.users=User:broker;User:admin
 allow.everyone.if.no.acl.found=false
 EOF
+	if kerberos_enabled; then
+		cat <<EOF
+listener.name.kerberos.sasl.enabled.mechanisms=GSSAPI
+sasl.kerberos.service.name=kafka
+EOF
+	fi
 	cat "$SECURITY_DIR/jaas.properties"
 }
 
@@ -563,7 +604,7 @@ check_ports_free() {
 	for id in "$@"; do
 		cport="$(controller_port "$id")"
 		[ "$MODE" = kraft ] || cport=""
-		for p in "$(broker_port "$id")" ${cport:+"$cport"} ${SECURITY_DIR:+"$(mtls_port "$id")"}; do
+		for p in "$(broker_port "$id")" ${cport:+"$cport"} ${SECURITY_DIR:+"$(mtls_port "$id")"} $(kerberos_enabled && kerberos_port "$id"); do
 			if port_open "$p"; then
 				die "port $p of node $id is already in use by another process (another cluster? set KLE_KAFKA_PORT_BASE or stop it)"
 			fi
@@ -652,6 +693,8 @@ stop_nodes() {
 	for id in "$@"; do
 		if pid="$(node_pid "$id")"; then
 			kill "-$sig" "$pid" 2>/dev/null || true
+			# a paused node (pause-node) handles the signal only once resumed
+			kill -CONT "$pid" 2>/dev/null || true
 			pids+=("$id")
 		fi
 	done
@@ -744,6 +787,15 @@ cmd_kill_node() {
 	if [ -n "$stopped" ]; then echo "killed node $id"; else echo "node $id not running"; fi
 }
 
+# cmd_signal_node SIGNAL VERB ID: send SIGNAL to node ID's process.
+cmd_signal_node() {
+	local sig="$1" verb="$2" id="$3" pid
+	check_node_id "$id"
+	pid="$(node_pid "$id")" || die "node $id not running"
+	kill "-$sig" "$pid"
+	echo "$verb node $id (pid $pid)"
+}
+
 cmd_start_node() {
 	local id="$1" libs offset
 	check_node_id "$id"
@@ -790,9 +842,12 @@ main() {
 	status) cmd_status ;;
 	stop-node) cmd_stop_node "${1:-}" ;;
 	kill-node) cmd_kill_node "${1:-}" ;;
+	pause-node) cmd_signal_node STOP paused "${1:-}" ;;
+	resume-node) cmd_signal_node CONT resumed "${1:-}" ;;
 	start-node) cmd_start_node "${1:-}" ;;
 	bootstrap) bootstrap ;;
 	bootstrap-mtls) bootstrap_mtls ;;
+	bootstrap-kerberos) bootstrap_kerberos ;;
 	*)
 		usage
 		die "unknown command '$cmd'"

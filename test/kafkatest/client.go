@@ -364,13 +364,14 @@ func UniqueTopic(prefix string) string {
 	return fmt.Sprintf("%s-%s-%d", prefix, topicRunToken, topicSeq.Add(1))
 }
 
-// RestoreAll starts every stopped node and waits until every broker is up and
+// RestoreAll resumes every paused node, starts every stopped node and waits until every broker is up and
 // every partition of every topic (internal ones included) has its full ISR
 // and a leader on every broker's metadata; then it moves leadership back to
 // the preferred replicas. Use it in t.Cleanup so a test leaves a healthy
 // cluster (StopNode and KillNode register it themselves).
 func (c *Cluster) RestoreAll(t testing.TB) {
 	t.Helper()
+	c.resumePaused(t)
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	out, err := c.run(ctx, nil, "start")
 	cancel()

@@ -66,6 +66,7 @@ type Cluster struct {
 
 	mu       sync.Mutex
 	restorer map[testing.TB]bool // tests that already registered RestoreAll
+	paused   map[int32]bool      // nodes paused by PauseNode and not resumed
 }
 
 var (
@@ -305,6 +306,48 @@ func (c *Cluster) KillNode(t testing.TB, id int32) {
 	checkID(t, id)
 	c.restoreOnCleanup(t)
 	c.runScript(t, "kill-node", strconv.Itoa(int(id)))
+}
+
+// PauseNode stops node id's process with SIGSTOP: it stays registered and
+// keeps its sockets, so connections are accepted and requests buffered, but
+// it answers nothing (a hung JVM). Its controller stops too; the active
+// controller fences it after broker.session.timeout.ms (3 s). It registers
+// RestoreAll, which resumes it, as a cleanup of t.
+func (c *Cluster) PauseNode(t testing.TB, id int32) {
+	t.Helper()
+	checkID(t, id)
+	c.restoreOnCleanup(t)
+	c.mu.Lock()
+	if c.paused == nil {
+		c.paused = map[int32]bool{}
+	}
+	c.paused[id] = true
+	c.mu.Unlock()
+	c.runScript(t, "pause-node", strconv.Itoa(int(id)))
+}
+
+// ResumeNode resumes node id after PauseNode (SIGCONT).
+func (c *Cluster) ResumeNode(t testing.TB, id int32) {
+	t.Helper()
+	checkID(t, id)
+	c.runScript(t, "resume-node", strconv.Itoa(int(id)))
+	c.mu.Lock()
+	delete(c.paused, id)
+	c.mu.Unlock()
+}
+
+// resumePaused resumes the nodes PauseNode left paused.
+func (c *Cluster) resumePaused(t testing.TB) {
+	t.Helper()
+	c.mu.Lock()
+	var ids []int32
+	for id := range c.paused {
+		ids = append(ids, id)
+	}
+	c.mu.Unlock()
+	for _, id := range ids {
+		c.ResumeNode(t, id)
+	}
 }
 
 // StartNode starts node id again on its existing data and returns once it

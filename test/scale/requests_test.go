@@ -30,7 +30,6 @@ func pollRequests(t *testing.T, o fakekafka.Options) map[string]uint64 {
 		fetch.NewOffsets(client),
 		fetch.NewConfigs(client, time.Hour),
 		fetch.NewConsumerGroups(client, fetch.GroupOptions{}),
-		fetch.NewRetention(client, time.Hour),
 		fetch.NewControllerQuorum(client),
 		fetch.NewProducers(client, time.Hour),
 	)
@@ -94,7 +93,7 @@ func startCluster(t *testing.T, o fakekafka.Options) (context.Context, *kafka.Cl
 	if err != nil {
 		t.Fatal(err)
 	}
-	client := kafka.NewClient(conf, c.ListenAddrs()[:1])
+	client := kafka.NewClient(conf, c.ListenAddrs()[:1], nil)
 	t.Cleanup(func() { _ = client.Close() })
 	return ctx, client
 }

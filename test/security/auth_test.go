@@ -11,8 +11,10 @@ import (
 // TestAuthenticatedExporterExportsEverything connects the exporter as the
 // least-privileged principal "exporter" (exactly the ACLs of
 // docs/security.md) with each way of authenticating: SCRAM-SHA-256,
-// SCRAM-SHA-512 and PLAIN over TLS, and a client certificate (mutual TLS,
-// principal from its CN). Each must read every collector without a single
+// SCRAM-SHA-512 and PLAIN over TLS, a client certificate (mutual TLS,
+// principal from its CN), OAUTHBEARER over TLS (a JWT from the test's
+// identity provider, principal from its subject) and Kerberos with a keytab
+// (the brokers' SASL_PLAINTEXT GSSAPI listener, principal exporter@KLE.TEST). Each must read every collector without a single
 // authorization error and export the fixture's topic and group.
 func TestAuthenticatedExporterExportsEverything(t *testing.T) {
 	requireSecured(t)
@@ -30,6 +32,8 @@ func TestAuthenticatedExporterExportsEverything(t *testing.T) {
 			return saslArgs(t, certs.CA, "plain", userExporter, passwords.ExporterPlain)
 		}},
 		{"mtls", func(t *testing.T) []string { return mtlsArgs(certs.CA, certs.ClientCert, certs.ClientKey) }},
+		{"oauthbearer", func(t *testing.T) []string { return oauthArgs(t, oauthExporter, passwords.OAuthExporter) }},
+		{"gssapi keytab", func(*testing.T) []string { return kerberosArgs(realm.ExporterKeytab) }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -41,7 +45,7 @@ func TestAuthenticatedExporterExportsEverything(t *testing.T) {
 }
 
 // collectorNames are the collectors every poll runs with default flags.
-var collectorNames = []string{"metadata", "offsets", "configs", "consumer_groups", "topic_retention", "controller_quorum"}
+var collectorNames = []string{"metadata", "offsets", "configs", "consumer_groups", "producers", "controller_quorum"}
 
 // waitAllCollectorsOK waits until a poll read everything the exporter
 // reads by default, and checks the metrics that show it.
@@ -111,10 +115,14 @@ func TestAuthenticationFailures(t *testing.T) {
 		}, regexp.MustCompile(`certificate signed by unknown authority`)},
 		{"expired client certificate", func(t *testing.T) []string {
 			return mtlsArgs(certs.CA, certs.ExpiredCert, certs.ExpiredKey)
-		}, regexp.MustCompile(`client certificate .*expired\.pem \(--kafka\.tls\.cert-file\) expired at `)},
+		}, regexp.MustCompile(`client certificate .*expired\.pem expired at `)},
 		{"client certificate from an unknown CA", func(t *testing.T) []string {
 			return mtlsArgs(certs.CA, certs.RogueClientCert, certs.RogueClientKey)
 		}, regexp.MustCompile(`remote error: tls: unknown certificate`)},
+		{"wrong OAuth client secret", func(t *testing.T) []string {
+			return oauthArgs(t, oauthWrong, "not-the-password")
+		}, regexp.MustCompile(`OAUTHBEARER sign-in: token endpoint ` + regexp.QuoteMeta(oidc.TokenURL()) + `: HTTP 401 Unauthorized: invalid_client`)},
+		{"stale Kerberos keytab", func(*testing.T) []string { return kerberosArgs(realm.StaleKeytab) }, regexp.MustCompile(`reason=authentication .*AS_REP is not valid or client password/keytab incorrect`)},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

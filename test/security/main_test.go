@@ -45,6 +45,8 @@ const (
 // one in a log or a page is a leak, never a coincidence.
 type secrets struct {
 	Admin, ExporterSCRAM, ExporterPlain, Limited string
+	// OAuth client secrets of the identity provider's clients.
+	OAuthExporter, OAuthLimited string
 }
 
 var (
@@ -54,6 +56,12 @@ var (
 	certs          *pki
 	passwords      secrets
 	mtlsBootstrap  []string
+	// oidc is the identity provider of the OAUTHBEARER tests, realm the
+	// Kerberos KDC of the GSSAPI tests, kerberosBootstrap the brokers'
+	// SASL_PLAINTEXT GSSAPI listener.
+	oidc              *idp
+	realm             *kdc
+	kerberosBootstrap []string
 
 	setupOnce sync.Once
 	setupErr  error // no secured cluster: tests skip (fail under CI=true)
@@ -76,6 +84,10 @@ func run(m *testing.M) int {
 		if err := cluster.Close(code == 0); err != nil {
 			fmt.Fprintln(os.Stderr, "security:", err)
 		}
+	}
+	realm.Stop()
+	if oidc != nil {
+		_ = oidc.server.Close()
 	}
 	return code
 }
@@ -113,13 +125,31 @@ func startSecured(dir string) error {
 	if certs, err = writePKI(dir); err != nil {
 		return err
 	}
-	passwords = secrets{Admin: password("admin"), ExporterSCRAM: password("scram"), ExporterPlain: password("plain"), Limited: password("limited")}
+	passwords = secrets{Admin: password("admin"), ExporterSCRAM: password("scram"), ExporterPlain: password("plain"), Limited: password("limited"),
+		OAuthExporter: password("oauth"), OAuthLimited: password("oauth-limited")}
+	base := 29090
+	if v := os.Getenv("KLE_KAFKA_PORT_BASE"); v != "" {
+		if base, err = strconv.Atoi(v); err != nil {
+			return fmt.Errorf("KLE_KAFKA_PORT_BASE=%q: %v", v, err)
+		}
+	}
+	// The identity provider and the KDC listen next to the secured
+	// cluster's ports (base+500+1 to base+500+303).
+	if oidc, err = startIDP(base + 500 + 391); err != nil {
+		return err
+	}
+	registerOAuthClients(oidc)
+	if realm, err = startKDC(dir, base+500+390); err != nil {
+		return err
+	}
 	// PLAIN users live in the listener's JAAS config; SCRAM users in the
-	// cluster metadata, created by kafka-storage format --add-scram.
+	// cluster metadata, created by kafka-storage format --add-scram;
+	// OAUTHBEARER principals are the subjects of the identity provider's
+	// tokens, Kerberos principals map to their first component.
 	jaas := fmt.Sprintf(`listener.name.client.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_%s="%s" user_%s="%s";
 listener.name.client.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 listener.name.client.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
-`, userAdmin, passwords.Admin, userExporter, passwords.ExporterPlain)
+`, userAdmin, passwords.Admin, userExporter, passwords.ExporterPlain) + oidc.brokerConfig() + realm.brokerConfig()
 	var args []string
 	for _, u := range []struct{ mech, name, pw string }{
 		{"SCRAM-SHA-512", userAdmin, passwords.Admin},
@@ -129,18 +159,13 @@ listener.name.client.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.secu
 	} {
 		args = append(args, "--add-scram", fmt.Sprintf("%s=[name=%s,password=%s]", u.mech, u.name, u.pw))
 	}
-	for name, data := range map[string]string{"jaas.properties": jaas, "format.args": strings.Join(args, "\n") + "\n"} {
+	for name, data := range map[string]string{"jaas.properties": jaas, "format.args": strings.Join(args, "\n") + "\n",
+		"client.mechanisms": "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER\n", "jvm.options": oidc.jvmOptions() + "\n"} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o600); err != nil {
 			return err
 		}
 	}
 
-	base := 29090
-	if v := os.Getenv("KLE_KAFKA_PORT_BASE"); v != "" {
-		if base, err = strconv.Atoi(v); err != nil {
-			return fmt.Errorf("KLE_KAFKA_PORT_BASE=%q: %v", v, err)
-		}
-	}
 	state := filepath.Join(os.TempDir(), "kle-kafkatest-secure-"+strconv.Itoa(base))
 	if v := os.Getenv("KLE_KAFKA_DIR"); v != "" {
 		state = v + "-secure"
@@ -169,6 +194,10 @@ listener.name.client.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.secu
 		return err
 	}
 	mtlsBootstrap = strings.Split(out, ",")
+	if out, err = cluster.Script("bootstrap-kerberos"); err != nil {
+		return err
+	}
+	kerberosBootstrap = strings.Split(out, ",")
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"os/exec"
@@ -137,16 +138,24 @@ func TestNoSecretLeaks(t *testing.T) {
 		"PLAIN password":      passwords.ExporterPlain,
 		"admin password":      passwords.Admin,
 		"basic-auth password": webPassword,
+		"OAuth client secret": passwords.OAuthExporter,
 	}
-	for _, mech := range []struct{ name, password string }{
-		{"scram-sha-512", passwords.ExporterSCRAM},
-		{"plain", passwords.ExporterPlain},
+	for _, mech := range []struct {
+		name string
+		args func(t *testing.T) []string
+	}{
+		{"scram-sha-512", func(t *testing.T) []string {
+			return saslArgs(t, certs.CA, "scram-sha-512", userExporter, passwords.ExporterSCRAM)
+		}},
+		{"plain", func(t *testing.T) []string {
+			return saslArgs(t, certs.CA, "plain", userExporter, passwords.ExporterPlain)
+		}},
+		{"oauthbearer", func(t *testing.T) []string { return oauthArgs(t, oauthExporter, passwords.OAuthExporter) }},
 	} {
 		t.Run(mech.name, func(t *testing.T) {
 			t.Parallel()
 			e := startExporter(t, exporterOpts{
-				args: append(saslArgs(t, certs.CA, mech.name, userExporter, mech.password),
-					"--web.config.file="+webConfig(t), "--log.level=debug"),
+				args:   append(mech.args(t), "--web.config.file="+webConfig(t), "--log.level=debug"),
 				webTLS: true, webUser: webUser, webPasswd: webPassword,
 			})
 			s := waitAllCollectorsOK(t, e)
@@ -167,8 +176,13 @@ func TestNoSecretLeaks(t *testing.T) {
 			if !strings.Contains(string(pages["log"]), "level=debug") {
 				t.Errorf("no debug line in the log: the test must look at the debug level")
 			}
+			// Access tokens are secrets too.
+			secrets := maps.Clone(secretsToFind)
+			for i, tok := range oidc.Issued(oauthExporter) {
+				secrets[fmt.Sprintf("OAuth access token %d", i)] = tok
+			}
 			for where, text := range pages {
-				for what, secret := range secretsToFind {
+				for what, secret := range secrets {
 					if strings.Contains(string(text), secret) {
 						t.Errorf("the %s appears in %s", what, where)
 					}

@@ -13,7 +13,7 @@ import (
 // Collector names a successful poll reports (the values of the fetch
 // package's constants, which this package cannot import without a cycle in
 // fetch's own tests).
-var collectors = []string{"metadata", "offsets", "configs", "consumer_groups", "topic_retention"}
+var collectors = []string{"metadata", "offsets", "configs", "consumer_groups"}
 
 // Synthetic returns a snapshot of a healthy 3-broker cluster with topics x
 // partitions (replication factor 3, every replica in sync), at time at,

@@ -89,11 +89,33 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- with $v.kafka.version }}{{ $a = append $a (printf "--kafka.version=%s" .) }}{{ end }}
 {{- with $v.kafka.clientId }}{{ $a = append $a (printf "--kafka.client-id=%s" .) }}{{ end }}
 {{- with $v.kafka.timeout }}{{ $a = append $a (printf "--kafka.timeout=%s" .) }}{{ end }}
-{{- if $v.kafka.sasl.mechanism }}
-{{- $a = append $a (printf "--kafka.sasl.mechanism=%s" $v.kafka.sasl.mechanism) }}
-{{- $a = append $a (printf "--kafka.sasl.username=%s" (required "kafka.sasl.username is required with kafka.sasl.mechanism" $v.kafka.sasl.username)) }}
-{{- $_ := required "kafka.sasl.existingSecret (the Secret holding the password) is required with kafka.sasl.mechanism" $v.kafka.sasl.existingSecret }}
-{{- $a = append $a (printf "--kafka.sasl.password-file=/etc/kafka-loss-exporter/sasl/%s" $v.kafka.sasl.passwordKey) }}
+{{- $s := $v.kafka.sasl }}
+{{- with $s.mechanism }}
+{{- $a = append $a (printf "--kafka.sasl.mechanism=%s" .) }}
+{{- if has . (list "plain" "scram-sha-256" "scram-sha-512") }}
+{{- $a = append $a (printf "--kafka.sasl.username=%s" (required "kafka.sasl.username is required with kafka.sasl.mechanism" $s.username)) }}
+{{- $_ := required "kafka.sasl.existingSecret (the Secret holding the password) is required with kafka.sasl.mechanism" $s.existingSecret }}
+{{- $a = append $a (printf "--kafka.sasl.password-file=/etc/kafka-loss-exporter/sasl/%s" $s.passwordKey) }}
+{{- else if eq . "oauthbearer" }}
+{{- $a = append $a (printf "--kafka.sasl.oauthbearer.token-url=%s" (required "kafka.sasl.oauthbearer.tokenUrl is required with oauthbearer" $s.oauthbearer.tokenUrl)) }}
+{{- $a = append $a (printf "--kafka.sasl.oauthbearer.client-id=%s" (required "kafka.sasl.oauthbearer.clientId is required with oauthbearer" $s.oauthbearer.clientId)) }}
+{{- $_ := required "kafka.sasl.existingSecret (the Secret holding the client secret) is required with oauthbearer" $s.existingSecret }}
+{{- $a = append $a (printf "--kafka.sasl.oauthbearer.client-secret-file=/etc/kafka-loss-exporter/sasl/%s" $s.oauthbearer.clientSecretKey) }}
+{{- with $s.oauthbearer.scopes }}{{ $a = append $a (printf "--kafka.sasl.oauthbearer.scopes=%s" (join "," .)) }}{{ end }}
+{{- range $k, $x := $s.oauthbearer.extensions }}{{ $a = append $a (printf "--kafka.sasl.oauthbearer.extensions=%s=%s" $k $x) }}{{ end }}
+{{- else if eq . "gssapi" }}
+{{- $a = append $a (printf "--kafka.sasl.username=%s" (required "kafka.sasl.username (the Kerberos principal, without realm) is required with gssapi" $s.username)) }}
+{{- $a = append $a (printf "--kafka.sasl.kerberos.realm=%s" (required "kafka.sasl.kerberos.realm is required with gssapi" $s.kerberos.realm)) }}
+{{- with $s.kerberos.serviceName }}{{ $a = append $a (printf "--kafka.sasl.kerberos.service-name=%s" .) }}{{ end }}
+{{- $_ := required "kafka.sasl.existingSecret (the Secret holding the keytab and krb5.conf) is required with gssapi" $s.existingSecret }}
+{{- $a = append $a (printf "--kafka.sasl.kerberos.keytab-file=/etc/kafka-loss-exporter/sasl/%s" $s.kerberos.keytabKey) }}
+{{- $a = append $a (printf "--kafka.sasl.kerberos.config-file=/etc/kafka-loss-exporter/sasl/%s" $s.kerberos.krb5ConfKey) }}
+{{- else if eq . "aws-msk-iam" }}
+{{- $a = append $a (printf "--kafka.sasl.aws-msk-iam.region=%s" (required "kafka.sasl.awsMskIam.region is required with aws-msk-iam" $s.awsMskIam.region)) }}
+{{- with $s.awsMskIam.roleArn }}{{ $a = append $a (printf "--kafka.sasl.aws-msk-iam.role-arn=%s" .) }}{{ end }}
+{{- else }}
+{{- fail (printf "kafka.sasl.mechanism %q: want plain, scram-sha-256, scram-sha-512, oauthbearer, gssapi or aws-msk-iam" .) }}
+{{- end }}
 {{- end }}
 {{- if $v.kafka.tls.enabled }}
 {{- $a = append $a "--kafka.tls.enabled" }}
@@ -134,4 +156,16 @@ httpGet:
   port: metrics
   scheme: {{ ternary "HTTPS" "HTTP" .root.Values.web.tls }}
 {{- end }}
+{{- end }}
+
+{{/* The keys of kafka.sasl.existingSecret the SASL mechanism reads (none: no Secret). */}}
+{{- define "kafka-loss-exporter.saslKeys" -}}
+{{- $s := .Values.kafka.sasl -}}
+{{- if has $s.mechanism (list "plain" "scram-sha-256" "scram-sha-512") -}}
+{{ $s.passwordKey }}
+{{- else if eq $s.mechanism "oauthbearer" -}}
+{{ $s.oauthbearer.clientSecretKey }}
+{{- else if eq $s.mechanism "gssapi" -}}
+{{ $s.kerberos.keytabKey }} {{ $s.kerberos.krb5ConfKey }}
+{{- end -}}
 {{- end }}
