@@ -17,7 +17,9 @@ LDFLAGS     := -s -w -X $(VERSION_PKG).Version=$(VERSION) -X $(VERSION_PKG).Revi
 # (deploy/demo/demo.sh: /tmp/kle-kafka-demo, ports 49091-49093).
 # Ports stay below Linux's ephemeral range (32768-60999), so an outgoing connection
 # can never hold a port a restarted node needs: base+1..3 brokers, +101..103
-# controllers, +500.. the secured cluster (test/security), +1000.. the demo test.
+# controllers, +500.. the secured cluster (test/security), +1000.. the demo test,
+# +1500.. the version matrix (test/matrix: +1500, +1900, +2300 per version, each
+# up to +303, ZooKeeper at +300; 29090+2603 < 32768).
 TEST_KAFKA_ENV = KAFKA_VERSION=$${KAFKA_VERSION:-4.3.1} KLE_KAFKA_DIR=$${KLE_KAFKA_DIR:-/tmp/kle-kafka-test} KLE_KAFKA_PORT_BASE=$${KLE_KAFKA_PORT_BASE:-29090}
 
 # test/scale (request counts per poll on fakes, no Kafka) runs with the unit tests.
@@ -49,7 +51,9 @@ dashboards:
 	$(GO) run ./dashboards/gen -dir dashboards
 
 ## integration: starts the 3-node KRaft cluster once, runs test/... (with -race),
-## stops it. SOAK_DURATION sets the length of the short soak (TestSoak).
+## stops it; next to it, test/matrix runs the core scenarios on Kafka 4.4.0, 3.9
+## KRaft and 3.9 ZooKeeper (KLE_MATRIX=none skips it, KLE_MATRIX=3.9.1-kraft
+## picks versions). SOAK_DURATION sets the length of the short soak (TestSoak).
 integration:
 	$(TEST_KAFKA_ENV) SOAK_DURATION=$${SOAK_DURATION:-60s} test/run-integration.sh
 
@@ -60,7 +64,7 @@ fuzz-short:
 ## soak: the exporter on the real cluster for SOAK_DURATION (default 10m) while
 ## nodes are killed and restarted in a loop; RSS, goroutines and fds must stay flat.
 soak:
-	$(TEST_KAFKA_ENV) SOAK_DURATION=$${SOAK_DURATION:-10m} GOTESTFLAGS='-run ^TestSoak$$ -v' test/run-integration.sh
+	$(TEST_KAFKA_ENV) KLE_MATRIX=none SOAK_DURATION=$${SOAK_DURATION:-10m} GOTESTFLAGS='-run ^TestSoak$$ -v' test/run-integration.sh
 
 ## bench: not part of test. Go benchmarks of the hot pure functions, then the
 ## synthetic-cluster scenarios (test/bench/run: small, 20,000 and 100,000

@@ -326,13 +326,14 @@ func TestRangeWindows(t *testing.T) {
 // alertsWithoutThreshold are alert rules no panel draws a threshold for,
 // and why.
 var alertsWithoutThreshold = map[string]string{
-	"KafkaPartitionISRFlapping": "its threshold is per partition, relative to the replica count; the ISR change panels show the flapping",
-	"KafkaTopicLossRisk":        "a finding (== 1) listed by the findings tables, not a level",
-	"KafkaClusterLossRisk":      "a finding (== 1), counted by the cluster-wide findings stat",
-	"KafkaConsumerGroupStalled": "a status (== 1), shown by the Status panels",
-	"KafkaConsumerGroupStopped": "a status (== 1), shown by the Status panels",
-	"KafkaReplicaLaggingInISR":  "a per-replica level gated by the partition's ISR state; the Replica lag by broker panel shows the sums",
-	"KafkaReassignmentStalled":  "a state (reassigning while the lag does not fall), not a level",
+	"KafkaPartitionISRFlapping":         "its threshold is per partition, relative to the replica count; the ISR change panels show the flapping",
+	"KafkaTopicLossRisk":                "a finding (== 1) listed by the findings tables, not a level",
+	"KafkaClusterLossRisk":              "a finding (== 1), counted by the cluster-wide findings stat",
+	"KafkaConsumerGroupStalled":         "a status (== 1), shown by the Status panels",
+	"KafkaConsumerGroupStopped":         "a status (== 1), shown by the Status panels",
+	"KafkaControllerQuorumBareMajority": "its threshold is relative to the voter count (a bare majority), not a level",
+	"KafkaReplicaLaggingInISR":          "a per-replica level gated by the partition's ISR state; the Replica lag by broker panel shows the sums",
+	"KafkaReassignmentStalled":          "a state (reassigning while the lag does not fall), not a level",
 }
 
 var thresholdRef = regexp.MustCompile(`Threshold: alert (\w+) \((\w+)\) fires at (==|>|<) (-?[0-9]+(?:\.[0-9]+)?)`)

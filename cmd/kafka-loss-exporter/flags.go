@@ -50,8 +50,8 @@ func defineFlags(app *kingpin.Application) *flags {
 	f := &flags{}
 	app.Flag("kafka.server", "Kafka bootstrap broker address host:port (repeatable).").
 		Default("localhost:9092").StringsVar(&f.kafka.Servers)
-	app.Flag("kafka.version", "Kafka protocol version to speak (3.0.0 or later for batched admin requests).").
-		Default("3.6.0").StringVar(&f.kafka.Version)
+	app.Flag("kafka.version", "Upper cap of the Kafka protocol versions (for example 3.6.0). Unset: every request goes out at the highest version the broker supports (ApiVersions).").
+		Default("").StringVar(&f.kafka.Version)
 	app.Flag("kafka.client-id", "Client id the exporter sends to Kafka.").
 		Default("kafka-loss-exporter").StringVar(&f.kafka.ClientID)
 	durationFlag(app, "kafka.timeout", "Dial, read and write timeout of one Kafka request.", "10s", &f.kafka.Timeout)

@@ -103,7 +103,7 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 	useSaramaLogger(logging.NewSaramaLogger(logger))
 
 	level.Info(logger).Log("msg", "starting kafka-loss-exporter", "version", version.Info(), "servers", fmt.Sprint(f.kafka.Servers),
-		"kafka_version", f.kafka.Version, "sasl", f.kafka.SASLMechanism, "tls", f.kafka.TLSEnabled, "poll_interval", f.pollInterval, "poll_fast_interval", f.pollFastInterval)
+		"kafka_version_cap", versionCap(f.kafka.Version), "sasl", f.kafka.SASLMechanism, "tls", f.kafka.TLSEnabled, "poll_interval", f.pollInterval, "poll_fast_interval", f.pollFastInterval)
 	warnInsecure(logger, f.kafka, *f.web.WebConfigFile)
 	f.consumer.warnDeprecated(logger)
 
@@ -111,6 +111,7 @@ func serve(ctx context.Context, f *flags, logger log.Logger, slogger *slog.Logge
 	// client registers its request, connection and authorization counters.
 	registry := prometheus.NewRegistry()
 	client := kafka.NewClient(st.sarama, f.kafka.Servers, registry)
+	client.SetLogger(log.With(logger, "component", "kafka"))
 	defer client.Close()
 	p, err := newPipeline(f, st, client, registry, logger)
 	if err != nil {
@@ -225,6 +226,7 @@ func newPipeline(f *flags, st *settings, client *kafka.Client, reg prometheus.Re
 			collector.NewConfig(p.poll, st.partitionSeries),
 			collector.NewConsumer(freshReports{groupTracker, p.poll}, f.consumer.granularity),
 			collector.NewProducers(p.poll),
+			collector.NewControllerQuorum(p.poll),
 		}
 	}
 	if p.exposition, err = collector.NewExposition(pollCollectors()...); err != nil {
@@ -289,4 +291,12 @@ func loadRiskPolicy(path string) (risk.Policy, error) {
 		return nil, fmt.Errorf("--risk.config: %w", err)
 	}
 	return p, nil
+}
+
+// versionCap is the --kafka.version value as logged at start.
+func versionCap(v string) string {
+	if v == "" {
+		return "none (negotiated with each broker)"
+	}
+	return v
 }

@@ -51,7 +51,7 @@ func TestBadInputExitsWithStatus2(t *testing.T) {
 		{[]string{"--kafka.timeout=30s", "--poll.timeout=10s"}, "--kafka.timeout"},
 		{[]string{"--log.level=loud"}, "log.level"},
 		{[]string{"--log.format=xml"}, "log.format"},
-		{[]string{"--kafka.version=9.9.9"}, "--kafka.version"},
+		{[]string{"--kafka.version=2.0.0"}, "--kafka.version"},
 		{[]string{"--kafka.server=kafka"}, "--kafka.server"},
 		{[]string{"--topic.filter=("}, "--topic.filter"},
 		{[]string{"--topic.exclude=[a-"}, "--topic.exclude"},

@@ -55,6 +55,7 @@ func pollSteps(client *kafka.Client, f *flags, groups fetch.GroupOptions) []fetc
 		fetch.NewElections(client),
 		fetch.NewReassignments(client),
 		fetch.NewConsumerGroups(client, groups),
+		fetch.NewControllerQuorum(client),
 	}
 	if f.producersPollInterval > 0 {
 		steps = append(steps, fetch.NewProducers(client, f.producersPollInterval))

@@ -246,7 +246,9 @@ func describeConfigs(ctx context.Context, client *kafka.Client, id int32, self, 
 			})
 		}
 	}
-	return kafka.OnBroker(ctx, client, id, kafka.APIDescribeConfigs, func(b *sarama.Broker) (*sarama.DescribeConfigsResponse, error) {
+	describe := kafka.APIFeature(kafka.APIDescribeConfigs, kafka.KeyDescribeConfigs)
+	return kafka.OnBrokerAPI(ctx, client, id, describe, req.Version, func(b *sarama.Broker, v int16) (*sarama.DescribeConfigsResponse, error) {
+		req.Version = v
 		return b.DescribeConfigs(req)
 	})
 }

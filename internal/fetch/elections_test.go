@@ -31,7 +31,7 @@ func electionsCluster(t *testing.T) (*kfake.Cluster, *kafka.Client, *Fetcher) {
 		t.Fatal(err)
 	}
 	produce(t, fake, 5)
-	conf, err := kafka.Options{Servers: fake.ListenAddrs()[:1], Version: "3.9.0", Timeout: 5 * time.Second}.SaramaConfig()
+	conf, err := kafka.Options{Servers: fake.ListenAddrs()[:1], Timeout: 5 * time.Second}.SaramaConfig()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -147,8 +147,10 @@ func parallel(n int, f func(i int)) {
 
 // listGroups asks one broker for the groups it coordinates.
 func (c *ConsumerGroups) listGroups(ctx context.Context, broker int32) ([]listedGroup, error) {
-	req := &sarama.ListGroupsRequest{Version: listGroupsVersion(c.client.Version())}
-	resp, err := kafka.OnBroker(ctx, c.client, broker, kafka.APIListGroups, func(b *sarama.Broker) (*sarama.ListGroupsResponse, error) {
+	req := &sarama.ListGroupsRequest{}
+	list := kafka.APIFeature(kafka.APIListGroups, kafka.KeyListGroups)
+	resp, err := kafka.OnBrokerAPI(ctx, c.client, broker, list, listGroupsVersion(c.client.Version()), func(b *sarama.Broker, v int16) (*sarama.ListGroupsResponse, error) {
+		req.Version = v
 		return b.ListGroups(req)
 	})
 	if err != nil {

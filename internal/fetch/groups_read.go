@@ -35,12 +35,11 @@ func (c *ConsumerGroups) describeGroups(ctx context.Context, coordinator int32, 
 		errs = append(errs, err)
 	}
 	kip848 = append(kip848, unknown...)
-	// ConsumerGroupDescribe needs --kafka.version 3.7 or later; below,
-	// KIP-848 groups keep the state ListGroups gave and no member list.
-	if len(kip848) > 0 && c.client.Version().IsAtLeast(sarama.V3_7_0_0) {
-		if err := c.describeConsumerGroups(ctx, coordinator, kip848); err != nil {
-			errs = append(errs, err)
-		}
+	// A coordinator without ConsumerGroupDescribe (before Kafka 3.7, or
+	// a version cap below it) leaves KIP-848 groups with the state
+	// ListGroups gave and no member list; the client logs that once.
+	if err := c.describeConsumerGroups(ctx, coordinator, kip848); err != nil && !kafka.IsUnsupported(err) {
+		errs = append(errs, err)
 	}
 	return kafka.JoinErrors(errs)
 }
@@ -53,12 +52,14 @@ func (c *ConsumerGroups) describeClassic(ctx context.Context, coordinator int32,
 		return nil, nil
 	}
 	byName := map[string]*snapshot.Group{}
-	req := &sarama.DescribeGroupsRequest{Version: describeGroupsVersion(c.client.Version())}
+	req := &sarama.DescribeGroupsRequest{}
 	for _, g := range groups {
 		byName[g.Name] = g
 		req.Groups = append(req.Groups, g.Name)
 	}
-	resp, err := kafka.OnBroker(ctx, c.client, coordinator, kafka.APIDescribeGroups, func(b *sarama.Broker) (*sarama.DescribeGroupsResponse, error) {
+	describe := kafka.APIFeature(kafka.APIDescribeGroups, kafka.KeyDescribeGroups)
+	resp, err := kafka.OnBrokerAPI(ctx, c.client, coordinator, describe, describeGroupsVersion(c.client.Version()), func(b *sarama.Broker, v int16) (*sarama.DescribeGroupsResponse, error) {
+		req.Version = v
 		return b.DescribeGroups(req)
 	})
 	if err != nil {
@@ -104,9 +105,17 @@ func (c *ConsumerGroups) describeConsumerGroups(ctx context.Context, coordinator
 		byName[g.Name] = g
 		req.GroupIDs = append(req.GroupIDs, g.Name)
 	}
-	resp, err := kafka.OnBroker(ctx, c.client, coordinator, kafka.APIConsumerGroupDescribe, func(b *sarama.Broker) (*sarama.ConsumerGroupDescribeResponse, error) {
+	want := req.Version
+	if !c.client.Version().IsAtLeast(sarama.V3_7_0_0) {
+		want = -1 // the version cap is below the API
+	}
+	resp, err := kafka.OnBrokerAPI(ctx, c.client, coordinator, kafka.FeatureKIP848Groups, want, func(b *sarama.Broker, v int16) (*sarama.ConsumerGroupDescribeResponse, error) {
+		req.Version = v
 		return b.ConsumerGroupDescribe(req)
 	})
+	if kafka.IsUnsupported(err) {
+		return err
+	}
 	if err != nil {
 		return failAll(byName, kafka.APIConsumerGroupDescribe, err)
 	}
@@ -186,33 +195,48 @@ func generationOf(members []snapshot.Member) int32 {
 }
 
 // fetchOffsets reads the committed offsets of all groups of one coordinator
-// with one OffsetFetch v8 request (Kafka 3.0+). With an older --kafka.version
-// it falls back to one request per group, the only form those versions have.
-// Per-group errors go to errs (same index as groups), not to the groups,
-// which DescribeGroups may be filling at the same time.
+// with one OffsetFetch v8+ request (Kafka 3.0+). When the coordinator's
+// versions (or the version cap) rule v8 out it falls back to one request per
+// group, the only form older versions have. Per-group errors go to errs
+// (same index as groups), not to the groups, which DescribeGroups may be
+// filling at the same time.
 func (c *ConsumerGroups) fetchOffsets(ctx context.Context, coordinator int32, groups []*snapshot.Group, errs []error) error {
-	if !c.client.Version().IsAtLeast(sarama.V3_0_0_0) {
-		var failed []error
-		for i, g := range groups {
-			if err := c.fetchOffsetsOf(ctx, coordinator, []*snapshot.Group{g}, errs[i:i+1]); err != nil {
-				failed = append(failed, err)
-			}
-		}
-		if len(failed) > 0 {
-			return fmt.Errorf("OffsetFetch: %w", kafka.JoinErrors(failed))
-		}
-		return nil
+	want := sarama.NewOffsetFetchRequest(c.client.Version(), "", nil).Version
+	v, err := c.client.APIVersion(ctx, coordinator, kafka.FeatureBatchedOffsetFetch, want)
+	if kafka.IsUnsupported(err) {
+		v, err = c.client.APIVersion(ctx, coordinator, kafka.APIFeature(kafka.APIOffsetFetch, kafka.KeyOffsetFetch), min(want, 7))
 	}
-	return c.fetchOffsetsOf(ctx, coordinator, groups, errs)
+	if err != nil {
+		for i := range groups {
+			errs[i] = joinErr(errs[i], apiErr(kafka.APIOffsetFetch, err))
+		}
+		return fmt.Errorf("OffsetFetch: %w", err)
+	}
+	if v >= 8 {
+		return c.fetchOffsetsOf(ctx, coordinator, v, groups, errs)
+	}
+	var failed []error
+	for i, g := range groups {
+		if err := c.fetchOffsetsOf(ctx, coordinator, v, []*snapshot.Group{g}, errs[i:i+1]); err != nil {
+			failed = append(failed, err)
+		}
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("OffsetFetch: %w", kafka.JoinErrors(failed))
+	}
+	return nil
 }
 
-func (c *ConsumerGroups) fetchOffsetsOf(ctx context.Context, coordinator int32, groups []*snapshot.Group, errs []error) error {
-	req := sarama.NewOffsetFetchRequest(c.client.Version(), groups[0].Name, nil)
-	if req.Version >= 8 {
-		req.Groups = req.Groups[:0]
+// fetchOffsetsOf sends one OffsetFetch at version v: all groups (v8+) or
+// the one group (below).
+func (c *ConsumerGroups) fetchOffsetsOf(ctx context.Context, coordinator int32, v int16, groups []*snapshot.Group, errs []error) error {
+	req := &sarama.OffsetFetchRequest{Version: v}
+	if v >= 8 {
 		for _, g := range groups {
 			req.Groups = append(req.Groups, sarama.OffsetFetchRequestGroup{GroupId: g.Name}) // nil partitions: all
 		}
+	} else {
+		req.ConsumerGroup = groups[0].Name
 	}
 	resp, err := kafka.OnBroker(ctx, c.client, coordinator, kafka.APIOffsetFetch, func(b *sarama.Broker) (*sarama.OffsetFetchResponse, error) {
 		return b.FetchOffset(req)

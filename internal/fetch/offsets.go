@@ -141,7 +141,9 @@ func listOffsets(ctx context.Context, client *kafka.Client, leader int32, parts 
 	for _, ref := range parts {
 		req.AddBlock(ref.topic, ref.p.ID, at, 1)
 	}
-	return kafka.OnBroker(ctx, client, leader, kafka.APIListOffsets, func(b *sarama.Broker) (*sarama.OffsetResponse, error) {
+	list := kafka.APIFeature(kafka.APIListOffsets, kafka.KeyListOffsets)
+	return kafka.OnBrokerAPI(ctx, client, leader, list, req.Version, func(b *sarama.Broker, v int16) (*sarama.OffsetResponse, error) {
+		req.Version = v
 		return b.GetAvailableOffsets(req)
 	})
 }

@@ -97,7 +97,9 @@ func (r *RecordTimestamps) read(ctx context.Context, leader int32, refs []snapsh
 	for _, ref := range refs {
 		req.AddBlock(ref.Topic, ref.Partition, ref.Offset, timestampFetchBytes, -1)
 	}
-	resp, err := kafka.OnBroker(ctx, r.client, leader, kafka.APIFetch, func(b *sarama.Broker) (*sarama.FetchResponse, error) {
+	fetch := kafka.APIFeature(kafka.APIFetch, kafka.KeyFetch)
+	resp, err := kafka.OnBrokerAPI(ctx, r.client, leader, fetch, req.Version, func(b *sarama.Broker, v int16) (*sarama.FetchResponse, error) {
+		req.Version = v
 		return b.Fetch(req)
 	})
 	if err != nil {

@@ -50,6 +50,8 @@ type Client struct {
 	// round trips, from which the hedging delay is measured.
 	metadataFrom int32
 	metadataTook []time.Duration
+	// versions are the negotiated API versions by broker (versions.go).
+	versions *versionState
 }
 
 // NewClient returns a client for the bootstrap servers. It connects lazily.
@@ -69,13 +71,16 @@ func NewClient(conf *sarama.Config, bootstrap []string, reg prometheus.Registere
 		kmsgClients:  map[string]*kgo.Client{},
 		health:       map[int32]*brokerHealth{},
 		metadataFrom: -1,
+		versions:     newVersionState(),
 	}
 }
 
 // requestTimeout bounds one request, whatever is left of the poll.
 func (c *Client) requestTimeout() time.Duration { return c.conf.Net.ReadTimeout }
 
-// Version is the Kafka protocol version the client speaks.
+// Version is the configured Kafka version cap (the newest version sarama
+// knows when none is configured); requests go out at the highest version
+// both the cap and the broker allow (versions.go).
 func (c *Client) Version() sarama.KafkaVersion { return c.conf.Version }
 
 // Close closes every connection and waits until they are closed and the

@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"time"
 
 	"github.com/IBM/sarama"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
+	"github.com/twmb/franz-go/pkg/kversion"
 	"github.com/twmb/franz-go/pkg/sasl"
 	"github.com/twmb/franz-go/pkg/sasl/oauth"
 	"github.com/twmb/franz-go/pkg/sasl/plain"
@@ -35,6 +37,15 @@ func kgoOptions(conf *sarama.Config) ([]kgo.Opt, error) {
 		kgo.RequestTimeoutOverhead(conf.Net.ReadTimeout),
 		kgo.ConnIdleTimeout(2 * time.Minute),
 		kgo.Dialer((&net.Dialer{Timeout: conf.Net.DialTimeout}).DialContext),
+	}
+	if conf.Version != sarama.MaxVersion {
+		// The configured Kafka version caps franz-go's requests as it caps
+		// sarama's; franz-go still negotiates below the cap.
+		capped := kversion.FromString(conf.Version.String())
+		if capped == nil {
+			return nil, fmt.Errorf("Kafka version cap %s: franz-go knows no such version", conf.Version)
+		}
+		opts = append(opts, kgo.MaxVersions(capped))
 	}
 	if conf.Net.TLS.Enable {
 		tc := conf.Net.TLS.Config
@@ -107,9 +118,10 @@ func (c *Client) kmsgClient(addr string) (*kgo.Client, error) {
 // response, counted in Requests under the protocol's name for the API
 // (kmsg.NameForKey) and timed like the sarama requests. The version sent is
 // the highest both franz-go and the broker support (franz-go negotiates with
-// ApiVersions per connection). Like OnBroker, the request is bounded by the
-// request timeout on its own, a timeout marks the broker unresponsive, and
-// requests to an unresponsive broker fail at once (*UnresponsiveError).
+// ApiVersions per connection), capped by the configured Kafka version when
+// one is set. Like OnBroker, the request is bounded by the request timeout
+// on its own, a timeout marks the broker unresponsive, and requests to an
+// unresponsive broker fail at once (*UnresponsiveError).
 // Kafka error codes inside the response are left to the caller.
 func (c *Client) OnBrokerKmsg(ctx context.Context, id int32, req kmsg.Request) (kmsg.Response, error) {
 	if err := ctx.Err(); err != nil {
@@ -153,20 +165,25 @@ func (c *Client) OnBrokerKmsg(ctx context.Context, id int32, req kmsg.Request) (
 	return resp, nil
 }
 
-// ErrUnsupportedAPI is the error of OnBrokerKmsg when the broker does not
-// support the request's API at all (its ApiVersions answer lacks it, as
-// brokers older than the API do): the request was not sent.
-var ErrUnsupportedAPI = errors.New("the broker does not support this API")
+// ErrUnsupportedAPI is the error of OnBrokerKmsg when the request's API is
+// out of reach: the broker does not support it (its ApiVersions answer
+// lacks it, as brokers older than the API do), or the --kafka.version cap
+// is older than the API. The request was not sent.
+var ErrUnsupportedAPI = errors.New("the broker (or the --kafka.version cap) does not support this API")
 
-// franzTooOld is the text of franz-go's unexported error for a request the
-// broker's ApiVersions answer lacks; franz-go fails such a request before
-// sending it. It is turned into ErrUnsupportedAPI here, at the boundary,
-// so that no caller ever looks at error text (a unit test pins the text).
-const franzTooOld = "broker is too old; the broker has already indicated it will not know how to handle the request"
+// franzNotSent are the texts of franz-go's unexported errors for a request
+// it fails before sending: the broker's ApiVersions answer lacks the API,
+// or the MaxVersions cap does. They are turned into ErrUnsupportedAPI here,
+// at the boundary, so that no caller ever looks at error text (unit tests
+// pin both texts).
+var franzNotSent = []string{
+	"broker is too old; the broker has already indicated it will not know how to handle the request",
+	"request key is unknown",
+}
 
 func unsupported(err error) bool {
 	for e := err; e != nil; e = errors.Unwrap(e) {
-		if e.Error() == franzTooOld {
+		if slices.Contains(franzNotSent, e.Error()) {
 			return true
 		}
 	}

@@ -14,14 +14,14 @@ import (
 
 // kfakeClient starts an in-process cluster with opts and returns a client
 // that has read its metadata, and that metadata.
-func kfakeClient(t *testing.T, opts ...kfake.Opt) (*Client, *sarama.MetadataResponse) {
+func kfakeClient(t *testing.T, version string, opts ...kfake.Opt) (*Client, *sarama.MetadataResponse) {
 	t.Helper()
 	fake, err := kfake.NewCluster(opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(fake.Close)
-	conf, err := Options{Servers: fake.ListenAddrs(), Version: "3.6.0", Timeout: 5 * time.Second}.SaramaConfig()
+	conf, err := Options{Servers: fake.ListenAddrs(), Version: version, Timeout: 5 * time.Second}.SaramaConfig()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +38,7 @@ func kfakeClient(t *testing.T, opts ...kfake.Opt) (*Client, *sarama.MetadataResp
 // each broker of an in-process cluster and checks that it is answered by that
 // broker and counted under the protocol's API name.
 func TestOnBrokerKmsgSendsToTheNamedBrokerAndCounts(t *testing.T) {
-	c, md := kfakeClient(t, kfake.NumBrokers(3), kfake.SeedTopics(1, "t"))
+	c, md := kfakeClient(t, "3.6.0", kfake.NumBrokers(3), kfake.SeedTopics(1, "t"))
 	ctx := context.Background()
 	for _, b := range md.Brokers {
 		req := kmsg.NewPtrMetadataRequest()
@@ -58,14 +58,24 @@ func TestOnBrokerKmsgSendsToTheNamedBrokerAndCounts(t *testing.T) {
 	}
 }
 
-// TestOnBrokerKmsgUnsupportedAPI asks a cluster that lacks an API (a
-// 3.6-like kfake has no DescribeTopicPartitions) and expects the typed
-// ErrUnsupportedAPI, not a transport error.
+// TestOnBrokerKmsgUnsupportedAPI asks for an API that is out of reach -- a
+// 3.6-like kfake has no DescribeTopicPartitions, and a --kafka.version cap
+// of 3.6.0 excludes it -- and expects the typed ErrUnsupportedAPI, not a
+// transport error.
 func TestOnBrokerKmsgUnsupportedAPI(t *testing.T) {
-	c, md := kfakeClient(t, kfake.NumBrokers(1), kfake.SeedTopics(1, "t"), kfake.MaxVersions(kversion.V3_6_0()))
-	ctx := context.Background()
-	_, err := c.OnBrokerKmsg(ctx, md.Brokers[0].ID(), kmsg.NewPtrDescribeTopicPartitionsRequest())
-	if !errors.Is(err, ErrUnsupportedAPI) {
-		t.Fatalf("DescribeTopicPartitions on a 3.6 broker: %v, want ErrUnsupportedAPI", err)
+	for _, tc := range []struct {
+		name, version string
+		opts          []kfake.Opt
+	}{
+		{"broker without the API", "", []kfake.Opt{kfake.MaxVersions(kversion.V3_6_0())}},
+		{"version cap below the API", "3.6.0", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, md := kfakeClient(t, tc.version, append([]kfake.Opt{kfake.NumBrokers(1), kfake.SeedTopics(1, "t")}, tc.opts...)...)
+			_, err := c.OnBrokerKmsg(context.Background(), md.Brokers[0].ID(), kmsg.NewPtrDescribeTopicPartitionsRequest())
+			if !errors.Is(err, ErrUnsupportedAPI) {
+				t.Fatalf("DescribeTopicPartitions: %v, want ErrUnsupportedAPI", err)
+			}
+		})
 	}
 }

@@ -32,7 +32,7 @@ var SASLMechanisms = []string{SASLPlain, SASLScramSHA256, SASLScramSHA512, SASLO
 // *fielderr.Error values naming the field at fault (kafka.Options.<Field>).
 type Options struct {
 	Servers  []string
-	Version  string
+	Version  string // an upper cap of the negotiated protocol versions (empty: none)
 	ClientID string
 	Timeout  time.Duration // dial, read and write timeout of one request
 
@@ -72,22 +72,26 @@ type Options struct {
 	TLSInsecureSkipVerify bool
 }
 
-// ParseVersion parses a Kafka version such as "3.6.0" and rejects versions
-// sarama does not know.
+// ParseVersion parses the configured Kafka version cap such as "3.6.0".
+// Empty means no cap: the newest version sarama knows, so that every
+// request goes out at the highest version the broker supports. A version
+// newer than sarama knows caps nothing (the newest known is used); a
+// version sarama does not list but that is in range is kept as it is.
 func ParseVersion(s string) (sarama.KafkaVersion, error) {
+	if s == "" {
+		return sarama.MaxVersion, nil
+	}
 	v, err := sarama.ParseKafkaVersion(s)
 	if err != nil {
-		return v, valueErr(FieldVersion, s, "not a Kafka version (want for example 3.6.0)")
+		return v, valueErr(FieldVersion, s, "not a Kafka version (want for example 3.6.0, or leave it unset to negotiate)")
 	}
-	for _, known := range sarama.SupportedVersions {
-		if known == v {
-			if !v.IsAtLeast(sarama.V2_1_0_0) {
-				return v, valueErr(FieldVersion, s, "too old: the exporter needs 2.1.0 or later")
-			}
-			return v, nil
-		}
+	if !v.IsAtLeast(sarama.V2_1_0_0) {
+		return v, valueErr(FieldVersion, s, "too old: the exporter needs 2.1.0 or later")
 	}
-	return v, valueErr(FieldVersion, s, "not a Kafka version this exporter knows (newest known: "+sarama.MaxVersion.String()+")")
+	if v.IsAtLeast(sarama.MaxVersion) {
+		return sarama.MaxVersion, nil
+	}
+	return v, nil
 }
 
 // SaramaConfig validates the options and builds the sarama configuration,

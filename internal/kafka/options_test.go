@@ -4,6 +4,8 @@ import (
 	"errors"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/fielderr"
 	"os"
+
+	"github.com/IBM/sarama"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -34,7 +36,6 @@ func TestSaramaConfigErrorsNameTheField(t *testing.T) {
 		{"no server", func(o *Options) { o.Servers = nil }, FieldServers},
 		{"server without port", func(o *Options) { o.Servers = []string{"kafka"} }, FieldServers},
 		{"bad version", func(o *Options) { o.Version = "three" }, FieldVersion},
-		{"unknown version", func(o *Options) { o.Version = "9.9.9" }, FieldVersion},
 		{"old version", func(o *Options) { o.Version = "0.10.2.0" }, FieldVersion},
 		{"zero timeout", func(o *Options) { o.Timeout = 0 }, FieldTimeout},
 		{"bad mechanism", func(o *Options) { o.SASLMechanism = "awsiam" }, FieldSASLMechanism},
@@ -91,6 +92,27 @@ func TestSaramaConfigValid(t *testing.T) {
 	}
 	if !c.Net.SASL.Enable || c.Net.SASL.User != "exporter" || c.Net.ReadTimeout != time.Second || c.ClientID != "x" {
 		t.Fatalf("unexpected config %+v", c.Net)
+	}
+}
+
+// TestParseVersionIsACap: no version negotiates (the newest known), a
+// version newer than sarama knows caps nothing and is never refused, an
+// older one is kept as the cap.
+func TestParseVersionIsACap(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want sarama.KafkaVersion
+	}{
+		{"", sarama.MaxVersion},
+		{"4.4.0", sarama.MaxVersion},
+		{"9.9.9", sarama.MaxVersion},
+		{"3.6.0", sarama.V3_6_0_0},
+		{"2.1.0", sarama.V2_1_0_0},
+	} {
+		got, err := ParseVersion(c.in)
+		if err != nil || got != c.want {
+			t.Errorf("ParseVersion(%q) = %s, %v; want %s", c.in, got, err, c.want)
+		}
 	}
 }
 

@@ -27,6 +27,10 @@ func Judge(s *snapshot.Snapshot, policy Policy) *Verdicts {
 			BrokerDefaults: AllBrokerDefaults(s.Configs),
 		}
 	}
+	if s.Quorum != nil && s.Succeeded(snapshot.CollectorControllerQuorum) {
+		q := Quorum(s.Quorum)
+		v.Quorum = &q
+	}
 	return v
 }
 

@@ -28,6 +28,9 @@ type Verdicts struct {
 	// Cluster is the cluster-wide configuration verdict; nil when the
 	// configuration was never read.
 	Cluster *ClusterVerdict
+	// Quorum is the KRaft controller quorum's verdict; nil when the quorum
+	// was not read (ZooKeeper clusters, or the step failed).
+	Quorum *QuorumState
 }
 
 // TopicVerdict is what the judge concluded about one topic.

@@ -18,4 +18,6 @@ const (
 	CollectorProducers = "producers"
 	// CollectorRecordTimestamps reads record timestamps for lag in seconds.
 	CollectorRecordTimestamps = "record_timestamps"
+	// CollectorControllerQuorum reads the KRaft controller quorum.
+	CollectorControllerQuorum = "controller_quorum"
 )

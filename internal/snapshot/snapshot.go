@@ -58,6 +58,9 @@ type Snapshot struct {
 	// RecordTimes are the record timestamps read for lag in seconds
 	// (record-timestamps step, only with --lag.read-timestamps).
 	RecordTimes []RecordTime
+	// Quorum is the KRaft controller quorum (controller-quorum step); nil
+	// when it was not read, and on ZooKeeper clusters, which have none.
+	Quorum *Quorum
 	// Producers is the producer side (producers step), read every
 	// --producers.poll.interval; nil when never read.
 	Producers *Producers

@@ -23,6 +23,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
+	"github.com/twmb/franz-go/pkg/kversion"
 )
 
 // Options size the synthetic cluster.
@@ -42,6 +43,9 @@ type Options struct {
 	// (franz-go consumers of the first topic, "live-NNNNN"), so that
 	// DescribeGroups / ConsumerGroupDescribe have groups to describe.
 	LiveGroups int
+	// MaxVersions caps the API versions the brokers advertise (nil: the
+	// newest kfake speaks), to play an older Kafka.
+	MaxVersions *kversion.Versions
 	// OpenTransactions is the number of transactional producers
 	// ("txn-NNNNN") that each write one record to every partition of a topic
 	// (spread over the topics) in a transaction they keep open until Close,
@@ -73,8 +77,11 @@ func GroupName(i int) string { return fmt.Sprintf("group-%05d", i) }
 // Start starts the cluster and seeds it. Latency is off until SetLatency.
 func Start(ctx context.Context, o Options) (*Cluster, error) {
 	c := &Cluster{}
-	kc, err := kfake.NewCluster(
-		kfake.NumBrokers(o.Brokers),
+	opts := []kfake.Opt{kfake.NumBrokers(o.Brokers)}
+	if o.MaxVersions != nil {
+		opts = append(opts, kfake.MaxVersions(o.MaxVersions))
+	}
+	kc, err := kfake.NewCluster(append(opts,
 		kfake.ListenFn(func(network, address string) (net.Listener, error) {
 			ln, err := net.Listen(network, address)
 			if err != nil {
@@ -82,7 +89,7 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 			}
 			return &slowListener{Listener: ln, latency: &c.latency}, nil
 		}),
-	)
+	)...)
 	if err != nil {
 		return nil, err
 	}

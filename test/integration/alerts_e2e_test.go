@@ -49,6 +49,9 @@ func TestAlertsEndToEnd(t *testing.T) {
 	c.Produce(t, topic, 0, 5, sarama.WaitForAll)
 	c.Produce(t, topic, 1, 5, sarama.WaitForAll)
 	c.CommitOffsets(t, group, topic, map[int32]int64{0: 5, 1: 5})
+	// A group the exporter sees leave serves the offsets-expiry countdown.
+	leaver := kafkatest.UniqueTopic("alerts-e2e-leaver")
+	c.CommitOffsets(t, leaver, topic, map[int32]int64{0: 5, 1: 5})
 
 	// The canary serves the kafka_canary_* metrics the canary rules read
 	// (its produce errors once the nodes stop).
@@ -61,6 +64,11 @@ func TestAlertsEndToEnd(t *testing.T) {
 	openTransaction(t, c, txnTopic, txnTopic+"-txid", 1)
 	e := startExporter(t, "--config.poll.interval=3s", "--producers.poll.interval=3s", "--canary.enable", "--canary.topic="+canaryTopic)
 	prom := startPrometheus(t, promBin, e.URL())
+
+	member := joinGroup(t, c, leaver, topic, false)
+	e.WaitForValue(t, 60*time.Second, "kafka_consumergroup_members", map[string]string{"consumergroup": leaver}, equals(1),
+		"the exporter to see the leaving group's member")
+	member.stop()
 
 	underMinISR := fmt.Sprintf(`kafka_topic_partition_under_min_isr{topic=%q}`, topic)
 	prom.waitForQuery(t, 60*time.Second, underMinISR+" == 0", 2, "Prometheus scrapes the healthy topic's min-ISR state")

@@ -71,7 +71,7 @@ var alarmingPanels = map[string]bool{
 // and a range that covers the whole test.
 func dashboardValues(job string) map[string]string {
 	return map[string]string{
-		"job": regexp.QuoteMeta(job), "instance": ".+", "topic": ".+", "consumergroup": ".+",
+		"job": regexp.QuoteMeta(job), "cluster": ".*", "instance": ".+", "topic": ".+", "consumergroup": ".+",
 		"__rate_interval": "2m", "__range": "10m",
 	}
 }

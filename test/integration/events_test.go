@@ -3,7 +3,9 @@ package integration
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,6 +98,7 @@ func TestEventsUncleanElectionMeasuresLoss(t *testing.T) {
 	// With two of three combined nodes down the controller quorum is gone;
 	// it comes back with the stale follower.
 	c.StopNode(t, leader)
+	checkLastReplicaGone(t, c, e, topic, leader)
 	c.StartNode(t, follower)
 	electUnclean(t, c, topic, follower)
 
@@ -117,6 +120,49 @@ func TestEventsUncleanElectionMeasuresLoss(t *testing.T) {
 	if v, _ := s.Value("kafka_topic_unclean_leader_elections_suspected_total", tl); v != suspected {
 		t.Errorf("kafka_topic_unclean_leader_elections_suspected_total = %v after the old leader returned, want %v", v, suspected)
 	}
+}
+
+var isrField = regexp.MustCompile(`partition 0, leader (-?\d+), replicas: [0-9,]*, isrs: (\d+(?:,\d+)*)?`)
+
+// checkLastReplicaGone: with the last in-sync replica (last) of partition 0
+// stopped, the partition has no leader, and the exporter reports the ISR
+// kcat's metadata shows. That ISR is the version's behaviour: ZooKeeper mode
+// and KRaft before 4.0 keep the last member in the ISR; 4.x (eligible
+// leader replicas, KIP-966) empties the ISR and lists the replica as
+// eligible instead.
+func checkLastReplicaGone(t *testing.T, c *kafkatest.Cluster, e *exporter, topic string, last int32) {
+	t.Helper()
+	pl := map[string]string{"topic": topic, "partition": "0"}
+	e.WaitForValue(t, eventWait, "kafka_topic_partition_leader", pl, equals(-1), "no leader with the last in-sync replica stopped")
+	version, err := c.Version()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var isr []string
+	c.WaitFor(t, 60*time.Second, "kcat's metadata of "+topic+" without a leader", func() (bool, string) {
+		out, err := c.TryKcat("", "-L", "-t", topic)
+		if err != nil {
+			return false, fmt.Sprintf("%v: %s", err, out)
+		}
+		m := isrField.FindStringSubmatch(out)
+		if m == nil || m[1] != "-1" {
+			return false, out
+		}
+		isr = nil
+		if m[2] != "" {
+			isr = strings.Split(m[2], ",")
+		}
+		return true, ""
+	})
+	kept := c.ZooKeeper() || strings.HasPrefix(version, "3.")
+	t.Logf("MEASURED Kafka %s (ZooKeeper %t): ISR with the last in-sync replica stopped: %v", version, c.ZooKeeper(), isr)
+	if kept && (len(isr) != 1 || isr[0] != strconv.Itoa(int(last))) {
+		t.Errorf("Kafka %s: ISR %v with the last in-sync replica %d stopped, want it kept: [%d]", version, isr, last, last)
+	}
+	if !kept && len(isr) != 0 {
+		t.Errorf("Kafka %s: ISR %v with the last in-sync replica %d stopped, want it empty (eligible leader replicas)", version, isr, last)
+	}
+	e.WaitForValue(t, 10*time.Second, "kafka_topic_partition_in_sync_replica", pl, equals(float64(len(isr))), "the ISR size kcat shows")
 }
 
 // electUnclean makes want the leader of partition 0 with an unclean

@@ -135,14 +135,19 @@ func TestHighAvailabilityEndToEnd(t *testing.T) {
 	restart := time.Now()
 	c.StartNode(t, node)
 	t.Logf("node %d restarted in %s", node, time.Since(restart).Round(100*time.Millisecond))
+	// Findings on the shared cluster's settings (KafkaClusterLossRisk,
+	// KafkaTopicLossRisk) may start firing during the test, once both
+	// replicas read the configuration; the restart does not change the
+	// settings, so they do not resolve. Every other alert does.
+	settings := map[string]bool{"KafkaClusterLossRisk": true, "KafkaTopicLossRisk": true}
 	hook.waitFor(t, 240*time.Second, func(n notifications) bool {
-		for k := range fired {
-			if n.resolved[k] == 0 {
+		for k, labels := range fired {
+			if !settings[labels["alertname"]] && n.resolved[k] == 0 {
 				return false
 			}
 		}
 		return true
-	}, "every alert resolved at the receiver")
+	}, "every alert the stopped node caused resolved at the receiver")
 	t.Logf("all %d alerts resolved at the receiver %s after the restart", len(fired),
 		time.Since(restart).Round(100*time.Millisecond))
 }

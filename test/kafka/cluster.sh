@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # cluster.sh - a local 3-node Apache Kafka cluster (KRaft, each node a combined
-# broker+controller) on 127.0.0.1 for the integration tests. No Docker: the
-# broker jars come from Maven (fetch.sh) and run on the local Java.
+# broker+controller; or, for 3.x, ZooKeeper mode: three brokers and one
+# ZooKeeper server) on 127.0.0.1 for the integration tests. No Docker: the
+# broker jars come from Maven (fetch.sh) and run on the local Java; 3.x jars
+# include ZooKeeper's server.
 #
 # usage: cluster.sh COMMAND
 #   start         fetch jars, write configs, format storage (once), start all
@@ -22,12 +24,15 @@
 #   bootstrap-mtls  secured mode only: the mutual-TLS listener's addresses
 #   bootstrap-kerberos  secured mode with krb5.conf only: the GSSAPI listener's
 #
-# Environment (KAFKA_VERSION, KLE_KAFKA_PORT_BASE, KLE_KAFKA_RACKS,
+# Environment (KAFKA_VERSION, KLE_KAFKA_MODE, KLE_KAFKA_PORT_BASE, KLE_KAFKA_RACKS,
 # KLE_KAFKA_JVM_OPTS, KLE_KAFKA_SECURITY_DIR and KLE_KAFKA_EXTRA_CONFIG are read when the state dir is
 # created and kept in STATE/cluster.env, so later commands need not repeat
 # them):
 #   KLE_KAFKA_DIR         state dir (default /tmp/kle-kafka)
 #   KAFKA_VERSION         Kafka version (default 4.3.1; 3.9.x works too)
+#   KLE_KAFKA_MODE        kraft (default) or zookeeper (Kafka 3.x only): the
+#                         brokers register in a ZooKeeper server on port
+#                         base+300, whose data and log are in STATE/zookeeper
 #   KLE_KAFKA_PORT_BASE   broker port = base+id, controller port = base+100+id
 #                         (default 29090)
 #   KLE_KAFKA_RACKS       racks of nodes 1 2 3 (default "rack-a rack-b rack-b")
@@ -101,7 +106,7 @@ log() {
 # when it has them, else from the environment.
 load_settings() {
 	local env_version="${KAFKA_VERSION:-}"
-	VERSION="" PORT_BASE="" RACKS="" JVM_OPTS="" SECURITY_DIR="" EXTRA_CONFIG=""
+	VERSION="" PORT_BASE="" RACKS="" JVM_OPTS="" SECURITY_DIR="" EXTRA_CONFIG="" MODE=""
 	if [ -f "$STATE/cluster.env" ]; then
 		# shellcheck source=/dev/null
 		. "$STATE/cluster.env"
@@ -110,6 +115,7 @@ load_settings() {
 		fi
 	fi
 	VERSION="${VERSION:-${env_version:-4.3.1}}"
+	MODE="${MODE:-${KLE_KAFKA_MODE:-kraft}}"
 	PORT_BASE="${PORT_BASE:-${KLE_KAFKA_PORT_BASE:-29090}}"
 	RACKS="${RACKS:-${KLE_KAFKA_RACKS:-rack-a rack-b rack-b}}"
 	JVM_OPTS="${KLE_KAFKA_JVM_OPTS:-${JVM_OPTS:-$DEFAULT_JVM_OPTS}}"
@@ -130,7 +136,18 @@ load_settings() {
 	3.*) MAJOR=3 ;;
 	*) die "unsupported Kafka version '$VERSION' (want 3.x or 4.x)" ;;
 	esac
+	case "$MODE" in
+	kraft) ;;
+	zookeeper)
+		[ "$MAJOR" -eq 3 ] || die "KLE_KAFKA_MODE=zookeeper needs Kafka 3.x (4.0 removed ZooKeeper), got $VERSION"
+		[ -z "$SECURITY_DIR" ] || die "KLE_KAFKA_MODE=zookeeper has no secured mode"
+		;;
+	*) die "KLE_KAFKA_MODE must be kraft or zookeeper, got '$MODE'" ;;
+	esac
 }
+
+zk_port() { echo $((PORT_BASE + 300)); }
+zk_dir() { echo "$STATE/zookeeper"; }
 
 broker_port() { echo $((PORT_BASE + $1)); }
 controller_port() { echo $((PORT_BASE + 100 + $1)); }
@@ -177,6 +194,14 @@ listener_config() {
 	local id="$1" bp cp mp
 	bp="$(broker_port "$id")"
 	cp="$(controller_port "$id")"
+	if [ "$MODE" = zookeeper ]; then
+		cat <<EOF
+listeners=PLAINTEXT://127.0.0.1:$bp
+advertised.listeners=PLAINTEXT://127.0.0.1:$bp
+inter.broker.listener.name=PLAINTEXT
+EOF
+		return
+	fi
 	if [ -z "$SECURITY_DIR" ]; then
 		cat <<EOF
 listeners=PLAINTEXT://127.0.0.1:$bp,CONTROLLER://127.0.0.1:$cp
@@ -219,6 +244,81 @@ sasl.kerberos.service.name=kafka
 EOF
 	fi
 	cat "$SECURITY_DIR/jaas.properties"
+}
+
+# role_config ID VOTERS prints how node ID joins the cluster: a combined
+# KRaft broker+controller, or a ZooKeeper-mode broker.
+role_config() {
+	if [ "$MODE" = zookeeper ]; then
+		cat <<EOF
+broker.id=$1
+zookeeper.connect=127.0.0.1:$(zk_port)
+zookeeper.session.timeout.ms=3000
+zookeeper.connection.timeout.ms=10000
+# A broker that leads a partition no other replica can take over stops
+# after one short retry rather than three 5 s ones.
+controlled.shutdown.max.retries=1
+controlled.shutdown.retry.backoff.ms=500
+EOF
+		return
+	fi
+	cat <<EOF
+process.roles=broker,controller
+node.id=$1
+controller.quorum.voters=$2
+EOF
+}
+
+# zk_pid prints the pid of the ZooKeeper server if it runs.
+zk_pid() {
+	local pid
+	pid="$(cat "$(zk_dir)/zk.pid" 2>/dev/null)" || return 1
+	case "$pid" in '' | *[!0-9]*) return 1 ;; esac
+	tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$(zk_dir)/zk.properties" || return 1
+	echo "$pid"
+}
+
+# start_zk LIBS starts the ZooKeeper server (ZooKeeper mode) unless it runs,
+# and waits until it accepts connections.
+start_zk() {
+	local libs="$1" dir i
+	[ "$MODE" = zookeeper ] || return 0
+	if zk_pid >/dev/null; then return 0; fi
+	dir="$(zk_dir)"
+	mkdir -p "$dir/data"
+	cat >"$dir/zk.properties" <<EOF
+# Written by test/kafka/cluster.sh.
+dataDir=$dir/data
+clientPort=$(zk_port)
+clientPortAddress=127.0.0.1
+tickTime=500
+maxClientCnxns=0
+admin.enableServer=false
+EOF
+	if port_open "$(zk_port)"; then die "ZooKeeper port $(zk_port) is already in use by another process"; fi
+	# shellcheck disable=SC2086,SC2016 # JVM_OPTS is a list of options; $$ is the inner shell's.
+	setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' launch "$dir/zk.pid" \
+		java $JVM_OPTS "$(log_config_opt)" -cp "$libs/*" org.apache.zookeeper.server.quorum.QuorumPeerMain "$dir/zk.properties" \
+		</dev/null >>"$dir/zookeeper.log" 2>&1 &
+	for i in $(seq 1 300); do
+		if port_open "$(zk_port)"; then return 0; fi
+		if [ "$i" -gt 20 ] && ! zk_pid >/dev/null; then break; fi
+		sleep 0.2
+	done
+	tail -n 30 "$dir/zookeeper.log" >&2 || true
+	die "ZooKeeper did not start on port $(zk_port) (log: $dir/zookeeper.log)"
+}
+
+# stop_zk SIG stops the ZooKeeper server (after the brokers).
+stop_zk() {
+	local sig="$1" pid i
+	pid="$(zk_pid)" || return 0
+	kill "-$sig" "$pid" 2>/dev/null || true
+	for i in $(seq 1 100); do
+		zk_pid >/dev/null || return 0
+		sleep 0.2
+	done
+	kill -KILL "$pid" 2>/dev/null || true
 }
 
 check_node_id() {
@@ -271,9 +371,7 @@ write_configs() {
 		mkdir -p "$dir/data"
 		cat >"$dir/server.properties.tmp" <<EOF
 # Written by test/kafka/cluster.sh on every start; edits are overwritten.
-process.roles=broker,controller
-node.id=$id
-controller.quorum.voters=$voters
+$(role_config "$id" "$voters")
 $(listener_config "$id")
 broker.rack=$(rack_of "$id")
 log.dirs=$dir/data
@@ -365,6 +463,7 @@ init_state() {
 			printf 'VERSION=%q\n' "$VERSION"
 			printf 'PORT_BASE=%q\n' "$PORT_BASE"
 			printf 'RACKS=%q\n' "$RACKS"
+			printf 'MODE=%q\n' "$MODE"
 			if [ -n "${KLE_KAFKA_JVM_OPTS:-}" ]; then printf 'JVM_OPTS=%q\n' "$KLE_KAFKA_JVM_OPTS"; fi
 			if [ -n "$SECURITY_DIR" ]; then printf 'SECURITY_DIR=%q\n' "$SECURITY_DIR"; fi
 			if [ -n "$EXTRA_CONFIG" ]; then printf 'EXTRA_CONFIG=%q\n' "$EXTRA_CONFIG"; fi
@@ -394,6 +493,7 @@ log_config_opt() {
 # with the cluster's id, in parallel. A formatted node is never formatted again.
 format_nodes() {
 	local libs="$1" id dir cid failed="" pids=() ids=() extra=()
+	[ "$MODE" = kraft ] || return 0 # ZooKeeper-mode brokers write their meta.properties themselves
 	cid="$(cat "$STATE/cluster.id")"
 	if [ -n "$SECURITY_DIR" ]; then mapfile -t extra <"$SECURITY_DIR/format.args"; fi
 	for id in "${NODES[@]}"; do
@@ -422,7 +522,7 @@ launch_node() {
 	local id="$1" libs="$2" dir pidfile i
 	dir="$(node_dir "$id")"
 	pidfile="$dir/kafka.pid"
-	[ -f "$dir/data/meta.properties" ] || die "node $id has no formatted storage in $dir/data; run '$SELF start' first"
+	[ "$MODE" = zookeeper ] || [ -f "$dir/data/meta.properties" ] || die "node $id has no formatted storage in $dir/data; run '$SELF start' first"
 	rm -f "$pidfile"
 	echo "===== cluster.sh: starting node $id (Kafka $VERSION) at $(date '+%Y-%m-%d %H:%M:%S') =====" >>"$dir/server.log"
 	# shellcheck disable=SC2086,SC2016 # JVM_OPTS is a list of options; $$ is the inner shell's.
@@ -444,6 +544,10 @@ node_ready() {
 	dir="$(node_dir "$id")"
 	node_pid "$id" >/dev/null || return 1
 	port_open "$(broker_port "$id")" || return 1
+	if [ "$MODE" = zookeeper ]; then
+		tail -c +"$((offset + 1))" "$dir/server.log" | grep -q 'started (kafka.server.KafkaServer)' || return 1
+		return 0
+	fi
 	tail -c +"$((offset + 1))" "$dir/server.log" | grep -q 'The broker has been unfenced' || return 1
 	tail -c +"$((offset + 1))" "$dir/server.log" | grep -q 'Kafka Server started' || return 1
 }
@@ -496,8 +600,11 @@ wait_ready() {
 
 check_ports_free() {
 	local id p
+	local cport
 	for id in "$@"; do
-		for p in "$(broker_port "$id")" "$(controller_port "$id")" ${SECURITY_DIR:+"$(mtls_port "$id")"} $(kerberos_enabled && kerberos_port "$id"); do
+		cport="$(controller_port "$id")"
+		[ "$MODE" = kraft ] || cport=""
+		for p in "$(broker_port "$id")" ${cport:+"$cport"} ${SECURITY_DIR:+"$(mtls_port "$id")"} $(kerberos_enabled && kerberos_port "$id"); do
 			if port_open "$p"; then
 				die "port $p of node $id is already in use by another process (another cluster? set KLE_KAFKA_PORT_BASE or stop it)"
 			fi
@@ -544,6 +651,7 @@ cmd_start() {
 	init_state
 	write_configs
 	format_nodes "$libs"
+	start_zk "$libs"
 	check_ports_free "${to_start[@]}"
 	for id in "${to_start[@]}"; do
 		waits+=("$id:$(log_size "$id")")
@@ -615,6 +723,7 @@ cmd_stop() {
 	local stopped
 	stop_watchdog
 	stopped="$(stop_nodes TERM "${NODES[@]}")"
+	stop_zk TERM
 	if [ -n "$stopped" ]; then
 		echo "stopped node(s) $stopped"
 	else
@@ -627,6 +736,7 @@ cmd_destroy() {
 	stop_watchdog
 	# The data is deleted anyway: no need for a clean shutdown.
 	killed="$(stop_nodes KILL "${NODES[@]}")"
+	stop_zk KILL
 	[ -z "$killed" ] || echo "killed node(s) $killed"
 	if [ -d "$STATE" ]; then
 		# Refuse to delete a directory that is not ours.
@@ -645,7 +755,7 @@ cmd_status() {
 		echo "no cluster in $STATE"
 		return 3
 	fi
-	echo "cluster in $STATE: Kafka $VERSION, cluster id $(cat "$STATE/cluster.id" 2>/dev/null || echo '?'), bootstrap $(bootstrap)"
+	echo "cluster in $STATE: Kafka $VERSION ($MODE), cluster id $(cat "$STATE/cluster.id" 2>/dev/null || echo '?'), bootstrap $(bootstrap)"
 	for id in "${NODES[@]}"; do
 		p="$(broker_port "$id")"
 		if pid="$(node_pid "$id")"; then
@@ -696,6 +806,7 @@ cmd_start_node() {
 	fi
 	libs="$(libs_dir)"
 	write_configs
+	start_zk "$libs"
 	check_ports_free "$id"
 	offset="$(log_size "$id")"
 	launch_node "$id" "$libs"

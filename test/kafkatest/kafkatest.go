@@ -376,3 +376,10 @@ func portBaseName() string {
 	}
 	return base
 }
+
+// ZooKeeper reports whether the cluster runs in ZooKeeper mode
+// (KLE_KAFKA_MODE=zookeeper, Kafka 3.x) rather than KRaft, from its state dir.
+func (c *Cluster) ZooKeeper() bool {
+	b, err := os.ReadFile(filepath.Join(c.dir, "cluster.env"))
+	return err == nil && strings.Contains("\n"+string(b), "\nMODE=zookeeper\n")
+}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
+	"github.com/twmb/franz-go/pkg/kversion"
 
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/fetch"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/kafka"
@@ -32,6 +33,7 @@ func pollRequests(t *testing.T, o fakekafka.Options) map[string]uint64 {
 		fetch.NewElections(client),
 		fetch.NewReassignments(client),
 		fetch.NewConsumerGroups(client, fetch.GroupOptions{}),
+		fetch.NewControllerQuorum(client),
 		fetch.NewProducers(client, time.Hour),
 	)
 	s, requests := secondPoll(t, ctx, client, f)
@@ -88,7 +90,9 @@ func startCluster(t *testing.T, o fakekafka.Options) (context.Context, *kafka.Cl
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
-	conf, err := kafka.Options{Servers: c.ListenAddrs()[:1], Version: "3.9.0", ClientID: "scale-test", Timeout: 10 * time.Second}.SaramaConfig()
+	// No version cap: every request at the highest version both sides
+	// support (negotiated per broker).
+	conf, err := kafka.Options{Servers: c.ListenAddrs()[:1], ClientID: "scale-test", Timeout: 10 * time.Second}.SaramaConfig()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,8 +121,8 @@ func format(m map[string]uint64) string {
 	var parts []string
 	for _, api := range []string{kafka.APIMetadata, kafka.APIListOffsets, kafka.APIListGroups, kafka.APIDescribeGroups,
 		kafka.APIConsumerGroupDescribe, kafka.APIOffsetFetch, kafka.APIFindCoordinator, kafka.APIFetch,
-		kafka.APIDescribeProducers, kafka.APIListTransactions, kafka.APIDescribeTransactions,
-		apiDescribeTopicPartitions, apiOffsetForLeaderEpoch, apiListPartitionReassignments} {
+		kafka.APIDescribeProducers, kafka.APIListTransactions, kafka.APIDescribeTransactions, kafka.APIApiVersions,
+		kafka.APIDescribeQuorum, apiDescribeTopicPartitions, apiOffsetForLeaderEpoch, apiListPartitionReassignments} {
 		if m[api] > 0 {
 			parts = append(parts, fmt.Sprintf("%s=%d", api, m[api]))
 		}
@@ -162,5 +166,33 @@ func TestPollRequestsDoNotGrowWithTheCluster(t *testing.T) {
 	}
 	if l[apiListPartitionReassignments] != 1 || l[apiDescribeTopicPartitions] != 0 || l[apiOffsetForLeaderEpoch] != 0 {
 		t.Errorf("want 1 ListPartitionReassignments and no DescribeTopicPartitions or OffsetForLeaderEpoch in a steady healthy poll: %s", format(l))
+	}
+}
+
+// TestPollRequestsOnAnOlderBroker: brokers without OffsetFetch v8 (Kafka
+// 3.0's versions with OffsetFetch capped at v7, as before 3.0) get one
+// OffsetFetch per group, found out from their ApiVersions without any
+// --kafka.version, and the poll reads every group; brokers with v8 get one
+// per coordinator. ApiVersions is per connection, never in a steady-state
+// poll.
+func TestPollRequestsOnAnOlderBroker(t *testing.T) {
+	const brokers, groups = 3, 9
+	o := fakekafka.Options{Brokers: brokers, Topics: 2, Partitions: 3, Records: 2, Groups: groups, TopicsPerGroup: 1}
+	newest := pollRequests(t, o)
+	o.MaxVersions = kversion.V3_0_0()
+	o.MaxVersions.SetMaxKeyVersion(kafka.KeyOffsetFetch, 7)
+	old := pollRequests(t, o)
+	t.Logf("steady-state poll, newest versions: %s", format(newest))
+	t.Logf("steady-state poll, OffsetFetch up to v7: %s", format(old))
+	if newest[kafka.APIOffsetFetch] > brokers {
+		t.Errorf("%d OffsetFetch with v8, want at most one per coordinator (%d)", newest[kafka.APIOffsetFetch], brokers)
+	}
+	if old[kafka.APIOffsetFetch] != groups {
+		t.Errorf("%d OffsetFetch without v8, want one per group (%d)", old[kafka.APIOffsetFetch], groups)
+	}
+	for name, m := range map[string]map[string]uint64{"newest": newest, "OffsetFetch v7": old} {
+		if m[kafka.APIApiVersions] != 0 {
+			t.Errorf("%s: %d ApiVersions in a steady-state poll, want 0", name, m[kafka.APIApiVersions])
+		}
 	}
 }

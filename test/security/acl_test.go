@@ -123,9 +123,12 @@ func TestFewerPermissions(t *testing.T) {
 	s := e.WaitFor(t, 60*time.Second, "refusals of groups and broker configuration counted", func(s *scrape) (bool, string) {
 		g, _ := s.Value("kafka_loss_exporter_authorization_errors_total", map[string]string{"resource_type": "group"})
 		c, _ := s.Value("kafka_loss_exporter_authorization_errors_total", map[string]string{"resource_type": "cluster"})
-		return g > 0 && c > 0, fmt.Sprintf("group %v, cluster %v", g, c)
+		// The refusals are counted as they happen; the poll's outcome is
+		// published when the whole poll has run.
+		up, _ := s.Value("kafka_loss_exporter_up", nil)
+		return g > 0 && c > 0 && up == 1, fmt.Sprintf("group %v, cluster %v, up %v", g, c, up)
 	})
-	want := map[string]float64{"metadata": 1, "offsets": 1, "configs": 0, "consumer_groups": 0}
+	want := map[string]float64{"metadata": 1, "offsets": 1, "controller_quorum": 1, "configs": 0, "consumer_groups": 0}
 	if _, ok := s.Value("kafka_loss_exporter_collector_success", map[string]string{"collector": "producers"}); ok {
 		t.Errorf("the producers collector ran with --producers.poll.interval=0")
 	}

@@ -45,7 +45,7 @@ func TestAuthenticatedExporterExportsEverything(t *testing.T) {
 }
 
 // collectorNames are the collectors every poll runs with default flags.
-var collectorNames = []string{"metadata", "offsets", "configs", "elections", "reassignments", "consumer_groups", "producers"}
+var collectorNames = []string{"metadata", "offsets", "configs", "elections", "reassignments", "consumer_groups", "producers", "controller_quorum"}
 
 // waitAllCollectorsOK waits until a poll read everything the exporter
 // reads by default, and checks the metrics that show it.
