@@ -61,41 +61,23 @@ func (c *Producers) render(w sampleWriter, v *risk.Verdicts) {
 	if !s.Succeeded(snapshot.CollectorMetadata) || s.Producers == nil || s.Producers.Current == nil {
 		return
 	}
-	read := s.Producers.Current
-	txns := risk.TransactionsByTopic(read)
 	for ti := range s.Topics {
-		t := &s.Topics[ti]
-		if n, ok := risk.IdempotentProducers(t.Name, read); ok {
-			w.sample(topicIdempotentProducersFamily, float64(n), t.Name)
+		t, tp := &s.Topics[ti], v.Topics[ti].Producers
+		if tp.IdempotentKnown {
+			w.sample(topicIdempotentProducersFamily, float64(tp.Idempotent), t.Name)
 		}
-		parts := read.Partitions[t.Name]
-		for pi := range t.Partitions {
-			pp, ok := parts[t.Partitions[pi].ID]
-			if !ok {
-				continue
-			}
-			if lag, ok := risk.LastStableLag(pp); ok {
-				part := id(t.Partitions[pi].ID)
-				w.sample(lastStableOffsetFamily, float64(pp.LastStable.Offset), t.Name, part)
-				w.sample(lastStableLagFamily, float64(lag), t.Name, part)
-			}
+		for _, ls := range tp.LastStable {
+			part := id(ls.Partition)
+			w.sample(lastStableOffsetFamily, float64(ls.Offset), t.Name, part)
+			w.sample(lastStableLagFamily, float64(ls.Lag), t.Name, part)
 		}
-		if tt, ok := txns[t.Name]; ok {
-			w.sample(oldestOpenTxnFamily, tt.OldestAge.Seconds(), t.Name)
-			w.sample(hangingTxnFamily, float64(tt.Hanging), t.Name)
+		if tp.TransactionsOpen {
+			w.sample(oldestOpenTxnFamily, tp.Transactions.OldestAge.Seconds(), t.Name)
+			w.sample(hangingTxnFamily, float64(tp.Transactions.Hanging), t.Name)
 		}
 	}
-	for gi := range s.Groups {
-		g := &s.Groups[gi]
-		for _, o := range g.Offsets {
-			pp, ok := read.Partitions[o.Topic][o.Partition]
-			if !ok {
-				continue
-			}
-			if lag, ok := risk.StableLag(pp, o.Offset); ok {
-				w.sample(cgLagStableFamily, float64(lag), g.Name, o.Topic, id(o.Partition))
-			}
-		}
+	for _, l := range v.StableLags {
+		w.sample(cgLagStableFamily, float64(l.Lag), l.Group, l.Topic, id(l.Partition))
 	}
 }
 

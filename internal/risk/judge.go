@@ -21,6 +21,7 @@ func Judge(s *snapshot.Snapshot, policy Policy) *Verdicts {
 		v.Topics[ti] = judgeTopic(s, &s.Topics[ti], live, racks, policy.Topic(s.Topics[ti].Name))
 		v.Degraded = v.Degraded || v.Topics[ti].UnderReplicated > 0 || v.Topics[ti].Offline > 0
 	}
+	judgeProducers(v)
 	if s.Configs != nil {
 		v.Cluster = &ClusterVerdict{
 			Findings:       ClusterFindings(s, policy.Cluster()),
@@ -67,6 +68,7 @@ func judgeTopic(s *snapshot.Snapshot, t *snapshot.Topic, live Live, racks Racks,
 	}
 	tv.Findings = append(TopicFindings(t, tv.Config, racks, th), ProducerFindings(t.Name, s.Producers, th)...)
 	tv.Score = scoreOf(worst, tv.Findings)
+	tv.Thresholds = th
 	return tv
 }
 

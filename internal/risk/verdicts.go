@@ -31,6 +31,10 @@ type Verdicts struct {
 	// Quorum is the KRaft controller quorum's verdict; nil when the quorum
 	// was not read (ZooKeeper clusters, or the step failed).
 	Quorum *QuorumState
+	// StableLags are the consumer groups' lags to the last stable offset,
+	// in the order of the snapshot's groups and their offsets; empty when
+	// the producer side was never read.
+	StableLags []GroupStableLag
 }
 
 // TopicVerdict is what the judge concluded about one topic.
@@ -56,6 +60,11 @@ type TopicVerdict struct {
 	Findings []string
 	// Score is the topic's 0-100 loss-risk score.
 	Score int
+	// Thresholds are the policy's thresholds the topic was judged under.
+	Thresholds Thresholds
+	// Producers is the topic's producer side; nil when the producer side
+	// was never read.
+	Producers *TopicProducers
 }
 
 // PartitionVerdict is what the judge concluded about one partition.
