@@ -15,6 +15,8 @@ import (
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/kafka"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/poller"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/report"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/risk"
+	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
 )
 
 // Exit statuses of the audit command (docs/audit.md).
@@ -82,7 +84,9 @@ func audit(ctx context.Context, f *flags, a *auditFlags, stdout, stderr io.Write
 	tracker := consumers.NewTracker(f.consumer.trackerOptions())
 	fetcher := fetch.New(client, fetch.Options{TopicFilter: st.topicFilter, TopicExclude: st.topicExclude}, pollSteps(client, f, st.groups)...)
 	// The poller's failure log would repeat the error the audit prints.
-	poll := poller.New(fetcher.Fetch, poller.Options{Interval: f.pollInterval, Timeout: f.pollTimeout, ErrorReason: kafka.Reason},
+	// The poll is judged once, under the policy, by the poller.
+	poll := poller.New(fetcher.Fetch, poller.Options{Interval: f.pollInterval, Timeout: f.pollTimeout, ErrorReason: kafka.Reason,
+		Judge: func(s *snapshot.Snapshot) *risk.Verdicts { return risk.Judge(s, st.riskPolicy) }},
 		log.NewNopLogger())
 	poll.Observe(tracker.Observe)
 
@@ -92,7 +96,7 @@ func audit(ctx context.Context, f *flags, a *auditFlags, stdout, stderr io.Write
 	if err != nil {
 		return fail(auditUnusable, "the cluster could not be read: %s", oneLine(err))
 	}
-	r := report.Build(report.Input{Snapshot: poll.Snapshot(), Policy: st.riskPolicy, Groups: tracker.Report()})
+	r := report.Build(report.Input{Verdicts: poll.Verdicts(), Groups: tracker.Report()})
 	if err := report.Write(stdout, r, a.output); err != nil {
 		return fail(auditUnusable, "writing the report: %s", err)
 	}

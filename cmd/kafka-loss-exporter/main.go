@@ -203,10 +203,10 @@ func newPipeline(f *flags, st *settings, client *kafka.Client, reg prometheus.Re
 	replicationEvents := events.NewAccumulator(log.With(logger, "component", "events"))
 	p.poll.Observe(replicationEvents.Observe)
 	p.poll.Observe(groupTracker.Observe)
-	// The status page's report, built once per poll from the same snapshot
+	// The status page's report, built once per poll from the same verdicts
 	// and consumer report the collectors render (after the tracker).
-	p.status = &statusPage{policy: st.riskPolicy, groups: groupTracker, current: p.poll, metricsPath: f.metricsPath}
-	p.poll.Observe(p.status.Observe)
+	p.status = &statusPage{groups: groupTracker, current: p.poll, metricsPath: f.metricsPath}
+	p.poll.Render(p.status.Render)
 	collectorErrors, err := poller.NewCollectorErrors(reg, log.With(logger, "component", "poller"), snapshot.CollectorMetadata)
 	if err != nil {
 		return nil, err

@@ -10,27 +10,26 @@ import (
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/consumers"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/report"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/risk"
-	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
 )
 
 // statusPath is where the status page is served.
 const statusPath = "/status"
 
 // statusPage keeps the report of the last poll, built once per poll by a
-// poller observer from the snapshot the collectors render (and the
-// consumer tracker's report of that poll), and serves it as /status.
+// poller renderer from the verdicts the collectors render (and the consumer
+// tracker's report of that poll), and serves it as /status.
 type statusPage struct {
-	policy      risk.Policy
 	groups      *consumers.Tracker
 	current     collector.SnapshotSource
 	metricsPath string
 	last        atomic.Pointer[report.Report]
 }
 
-// Observe builds the report of one poll. The poller calls it on its
-// goroutine after the consumer tracker's observer.
-func (p *statusPage) Observe(s *snapshot.Snapshot, _ error) {
-	p.last.Store(report.Build(report.Input{Snapshot: s, Policy: p.policy, Groups: p.groups.Report()}))
+// Render builds the report of one poll from its verdicts. The poller calls
+// it on its goroutine after the observers (the consumer tracker's among
+// them).
+func (p *statusPage) Render(v *risk.Verdicts) {
+	p.last.Store(report.Build(report.Input{Verdicts: v, Groups: p.groups.Report()}))
 }
 
 // ServeHTTP renders the last poll's report; while the poller serves no

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/consumers"
-	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/fetch"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/risk"
 	"github.com/kafka-loss-exporter/kafka-loss-exporter/internal/snapshot"
 )
@@ -31,31 +30,26 @@ const (
 	lossCounterWindow         = 30 * time.Minute
 )
 
-// Input is what one poll produced: the snapshot, the policy it is judged
-// under, and the consumer tracker's report of the same poll.
+// Input is what one poll produced: the judge's verdicts on its snapshot,
+// and the consumer tracker's report of the same poll.
 type Input struct {
-	// Snapshot is the poll (nil: no poll yet).
-	Snapshot *snapshot.Snapshot
-	// Policy holds the thresholds and exemptions (--risk.config).
-	Policy risk.Policy
+	// Verdicts are risk.Judge's verdicts on the poll (nil: no poll yet).
+	Verdicts *risk.Verdicts
 	// Groups is the consumer report of the same poll (nil when consumer
 	// groups were not read); a report of another poll is ignored.
 	Groups *consumers.Report
 }
 
-// Build builds the report of one poll. It judges with the same functions
-// of the risk package, under the same policy, as the collectors that render
-// /metrics, so the report and the metrics agree.
+// Build builds the report of one poll. It judges nothing itself: it reads
+// the verdicts the collectors that render /metrics read too, so the report
+// and the metrics agree.
 func Build(in Input) *Report {
 	r := &Report{SchemaVersion: SchemaVersion, Findings: []Finding{}, Topics: []TopicScore{}, Parts: []Part{}}
-	s := in.Snapshot
-	if s == nil {
+	v := in.Verdicts
+	if v == nil {
 		return r
 	}
-	policy := in.Policy
-	if policy == nil {
-		policy = risk.DefaultPolicy{}
-	}
+	s := v.Snapshot
 	r.Time, r.Duration, r.ClusterID = s.Time, s.Duration, s.ClusterID
 	b := builder{r: r}
 	for _, c := range s.Collectors {
@@ -64,11 +58,11 @@ func Build(in Input) *Report {
 			b.add(Finding{Kind: KindExporter, Subject: c.Name, Risk: RiskPartFailed, Detail: "this part of the poll failed: " + c.Err})
 		}
 	}
-	if s.Succeeded(fetch.CollectorMetadata) {
-		b.brokers(s)
-		b.topics(s, policy)
-		if s.Configs != nil {
-			for _, f := range risk.ClusterFindings(s, policy.Cluster()) {
+	if s.Succeeded(snapshot.CollectorMetadata) {
+		b.brokers(s, v.Brokers)
+		b.topics(v)
+		if v.Cluster != nil {
+			for _, f := range v.Cluster.Findings {
 				b.add(Finding{Kind: KindCluster, Subject: "cluster", Risk: f, Detail: clusterDetails[f]})
 			}
 		}
@@ -114,10 +108,10 @@ func (b builder) add(f Finding) {
 // A broker both down and unresponsive (hung, then fenced by the controller)
 // gets the heavier one, broker_unresponsive, as a partition gets its
 // heaviest state.
-func (b builder) brokers(s *snapshot.Snapshot) {
+func (b builder) brokers(s *snapshot.Snapshot, health []risk.BrokerHealth) {
 	b.r.Summary.Brokers = len(s.Brokers)
 	down := map[int32]int{} // out-of-sync replicas of the brokers down
-	for _, h := range risk.Brokers(s) {
+	for _, h := range health {
 		if !h.Up {
 			down[h.ID] = h.OutOfSyncReplicas
 			b.r.Summary.BrokersDown++
@@ -153,40 +147,34 @@ func leads(s *snapshot.Snapshot, id int32) int {
 	return n
 }
 
-func (b builder) topics(s *snapshot.Snapshot, policy risk.Policy) {
-	live := risk.LiveBrokers(s)
-	racks := risk.ClusterRacks(s)
-	var txns map[string]risk.TopicTransactions
-	if s.Producers != nil {
-		txns = risk.TransactionsByTopic(s.Producers.Current)
-	}
+// topics adds the findings and scores of the judged topics.
+func (b builder) topics(v *risk.Verdicts) {
+	s := v.Snapshot
+	racks := risk.ClusterRacks(s) // only to name a partition in one rack
 	b.r.Summary.Topics = len(s.Topics)
 	for ti := range s.Topics {
-		t := &s.Topics[ti]
-		th := policy.Topic(t.Name)
-		cfg := risk.EffectiveTopicConfig(t, s.Configs)
+		t, tv := &s.Topics[ti], &v.Topics[ti]
 		minISR := 0
-		if cfg.Known {
-			minISR = cfg.MinInsyncReplicas
+		if tv.Config.Known {
+			minISR = tv.Config.MinInsyncReplicas
 		}
 		unhealthy := 0
 		for pi := range t.Partitions {
-			if b.partition(s, t.Name, &t.Partitions[pi], live, minISR) {
+			if b.partition(t.Name, &t.Partitions[pi], &tv.Partitions[pi], minISR) {
 				unhealthy++
 			}
 		}
 		b.r.Summary.Partitions += len(t.Partitions)
 		b.r.Summary.HealthyPartitions += len(t.Partitions) - unhealthy
-		findings := append(risk.TopicFindings(t, cfg, racks, th), risk.ProducerFindings(t.Name, s.Producers, th)...)
-		for _, f := range findings {
-			b.add(Finding{Kind: KindTopic, Subject: t.Name, Topic: t.Name, Risk: f, Detail: topicDetail(f, t, cfg, racks, th)})
+		for _, f := range tv.Findings {
+			b.add(Finding{Kind: KindTopic, Subject: t.Name, Topic: t.Name, Risk: f, Detail: topicDetail(f, t, tv.Config, racks, tv.Thresholds)})
 		}
-		if tt, ok := txns[t.Name]; ok {
-			b.transactions(t, tt, s.Producers.Current)
+		if tp := tv.Producers; tp != nil && tp.TransactionsOpen {
+			b.transactions(t, tp, s.Producers.Current)
 		}
-		if score := risk.Score(t, findings, live, minISR); score > 0 {
-			b.r.Topics = append(b.r.Topics, TopicScore{Topic: t.Name, Score: score, Partitions: len(t.Partitions),
-				UnhealthyPartitions: unhealthy, Risks: append([]string{}, findings...)})
+		if tv.Score > 0 {
+			b.r.Topics = append(b.r.Topics, TopicScore{Topic: t.Name, Score: tv.Score, Partitions: len(t.Partitions),
+				UnhealthyPartitions: unhealthy, Risks: append([]string{}, tv.Findings...)})
 		}
 	}
 }
@@ -195,21 +183,21 @@ func (b builder) topics(s *snapshot.Snapshot, policy risk.Policy) {
 // (offline, then a leader that does not answer, then the order of
 // risk.PartitionStateWeight; under and at min ISR only for a partition that
 // lost replicas, as the alerts do), and reports whether it had one.
-func (b builder) partition(s *snapshot.Snapshot, topic string, p *snapshot.Partition, live risk.Live, minISR int) bool {
-	h := risk.PartitionHealthOf(p, live)
+func (b builder) partition(topic string, p *snapshot.Partition, pv *risk.PartitionVerdict, minISR int) bool {
+	h := pv.Health
 	var st risk.MinISRState
 	if minISR > 0 {
-		st = risk.PartitionMinISR(p, minISR)
+		st = pv.MinISR
 	}
 	var which string
 	switch {
 	case h.Offline:
 		which = RiskOffline
-	case p.Leader != snapshot.NoLeader && !s.BrokerResponding(p.Leader):
+	case pv.LeaderUnresponsive:
 		which = RiskLeaderUnresponsive
 	case h.UnderReplicated && st.UnderMinISR:
 		which = RiskUnderMinISR
-	case risk.SingleInSyncReplica(p):
+	case pv.SingleInSync:
 		which = RiskSingleInSync
 	case h.UnderReplicated && st.AtMinISR:
 		which = RiskAtMinISR

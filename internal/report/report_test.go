@@ -106,8 +106,11 @@ func planted() Input {
 		{Name: "stale", Topics: []consumers.Topic{{Name: "events", HasOffsets: true, Skipped: 5, SkippedAt: at.Add(-2 * time.Hour)}}},
 	}, Gone: []consumers.GoneGroup{{Name: "legacy", Topics: []consumers.GoneTopic{
 		{Name: "orders", ExpiredUnread: 40, ExpiredUnreadAt: at.Add(-5 * time.Minute)}}}}}
-	return Input{Snapshot: s, Policy: risk.DefaultPolicy{}, Groups: groups}
+	return Input{Verdicts: judged(s), Groups: groups}
 }
+
+// judged is the verdicts of s under the default policy.
+func judged(s *snapshot.Snapshot) *risk.Verdicts { return risk.Judge(s, risk.DefaultPolicy{}) }
 
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
@@ -190,12 +193,13 @@ func TestPlantedFindings(t *testing.T) {
 func TestScoresAreTheMetricScores(t *testing.T) {
 	in := planted()
 	r := Build(in)
-	live := risk.LiveBrokers(in.Snapshot)
+	s := in.Verdicts.Snapshot
+	live := risk.LiveBrokers(s)
 	for _, ts := range r.Topics {
-		top := in.Snapshot.Topic(ts.Topic)
-		cfg := risk.EffectiveTopicConfig(top, in.Snapshot.Configs)
-		findings := append(risk.TopicFindings(top, cfg, risk.ClusterRacks(in.Snapshot), risk.DefaultThresholds()),
-			risk.ProducerFindings(top.Name, in.Snapshot.Producers, risk.DefaultThresholds())...)
+		top := s.Topic(ts.Topic)
+		cfg := risk.EffectiveTopicConfig(top, s.Configs)
+		findings := append(risk.TopicFindings(top, cfg, risk.ClusterRacks(s), risk.DefaultThresholds()),
+			risk.ProducerFindings(top.Name, s.Producers, risk.DefaultThresholds())...)
 		want := risk.Score(top, findings, live, cfg.MinInsyncReplicas)
 		if ts.Score != want {
 			t.Errorf("%s: score %d, want %d", ts.Topic, ts.Score, want)
@@ -206,7 +210,9 @@ func TestScoresAreTheMetricScores(t *testing.T) {
 func TestTextFitsWidth(t *testing.T) {
 	in := planted()
 	long := strings.Repeat("a-very-long-topic-name-", 8)
-	in.Snapshot.Topics = append(in.Snapshot.Topics, snapshot.Topic{Name: long, Partitions: []snapshot.Partition{part(0, 3, []int32{3}, []int32{3})}})
+	s := in.Verdicts.Snapshot
+	s.Topics = append(s.Topics, snapshot.Topic{Name: long, Partitions: []snapshot.Partition{part(0, 3, []int32{3}, []int32{3})}})
+	in.Verdicts = judged(s)
 	var b bytes.Buffer
 	if err := WriteText(&b, Build(in)); err != nil {
 		t.Fatal(err)
@@ -258,7 +264,7 @@ func TestNoPollAndFailedMetadata(t *testing.T) {
 		t.Errorf("empty input: %+v", r)
 	}
 	s := &snapshot.Snapshot{Time: at, Collectors: []snapshot.CollectorResult{{Name: "metadata", Err: "dial tcp: connection refused"}}}
-	r := Build(Input{Snapshot: s})
+	r := Build(Input{Verdicts: judged(s)})
 	if len(r.Findings) != 1 || r.Findings[0].Risk != RiskPartFailed || r.Findings[0].Subject != "metadata" {
 		t.Errorf("failed metadata: %+v", r.Findings)
 	}
@@ -304,7 +310,7 @@ func TestHTMLSizeAt20000Partitions(t *testing.T) {
 				}
 			}
 		}
-		r := Build(Input{Snapshot: s, Policy: risk.DefaultPolicy{}})
+		r := Build(Input{Verdicts: judged(s)})
 		var b bytes.Buffer
 		if err := WriteHTML(&b, r, HTMLOptions{Now: at.Add(3 * time.Second)}); err != nil {
 			t.Fatal(err)

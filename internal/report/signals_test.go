@@ -73,7 +73,7 @@ func TestUnresponsiveBrokerFindings(t *testing.T) {
 			s.Topics[0].Partitions[0].ISR = []int32{1, 2}
 			s.Topics[0].Partitions[1].ISR = []int32{2, 1}
 		}
-		r := Build(Input{Snapshot: s})
+		r := Build(Input{Verdicts: judged(s)})
 		checkFindings(t, tc.name, r, tc.want)
 		if r.Summary.BrokersUnresponsive != len(tc.unresponsive) {
 			t.Errorf("%s: %d unresponsive brokers, want %d", tc.name, r.Summary.BrokersUnresponsive, len(tc.unresponsive))
@@ -111,10 +111,10 @@ func TestTransactionFindings(t *testing.T) {
 			Partitions: map[string]map[int32]snapshot.PartitionProducers{"t": {
 				0: {HighWatermark: 100, LastStable: snapshot.LastStableOffset{Read: true, Offset: 100}},
 				1: {HighWatermark: 100, LastStable: snapshot.LastStableOffset{Read: true, Offset: 75}}}}}}
-		checkFindings(t, tc.name, Build(Input{Snapshot: s}), tc.want)
+		checkFindings(t, tc.name, Build(Input{Verdicts: judged(s)}), tc.want)
 	}
 	// Without a producer read, nothing is judged.
-	checkFindings(t, "no producer read", Build(Input{Snapshot: base()}), nil)
+	checkFindings(t, "no producer read", Build(Input{Verdicts: judged(base())}), nil)
 }
 
 var errDenied = snapshotErr("TRANSACTIONAL_ID_AUTHORIZATION_FAILED")
@@ -146,7 +146,7 @@ func TestOffsetsExpiringFinding(t *testing.T) {
 		for i, lag := range tc.lags {
 			g.Topics = append(g.Topics, consumers.Topic{Name: string(rune('a' + i)), HasOffsets: true, LagSum: lag})
 		}
-		checkFindings(t, tc.name, Build(Input{Snapshot: s, Groups: &consumers.Report{Snapshot: s, Groups: []consumers.Group{g}}}), tc.want)
+		checkFindings(t, tc.name, Build(Input{Verdicts: judged(s), Groups: &consumers.Report{Snapshot: s, Groups: []consumers.Group{g}}}), tc.want)
 	}
 }
 
@@ -186,7 +186,7 @@ func TestLossCounterFindings(t *testing.T) {
 				"critical live on t skipped_messages: its committed offsets moved past unread messages (4 since the exporter started, the last at " + stamp + ")",
 			}
 		}
-		checkFindings(t, tc.name, Build(Input{Snapshot: s, Groups: gr}), want)
+		checkFindings(t, tc.name, Build(Input{Verdicts: judged(s), Groups: gr}), want)
 	}
 }
 

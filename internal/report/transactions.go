@@ -14,12 +14,13 @@ const openTransactionAlert = time.Minute
 
 // transactions adds the topic's transaction finding, the heavier that
 // applies: transaction_hanging (KafkaTransactionHanging: open past its own
-// timeout) or transaction_open_too_long (KafkaTransactionOpenTooLong). tt
-// is the topic's entry of risk.TransactionsByTopic for read, as the
-// producer collector renders it. The detail names the oldest transaction
+// timeout) or transaction_open_too_long (KafkaTransactionOpenTooLong), from
+// the topic's producer verdict tp, as the producer collector renders it.
+// The detail names the oldest transaction
 // and the messages read_committed consumers cannot see (the last stable
 // offset lag), which has no alert of its own.
-func (b builder) transactions(t *snapshot.Topic, tt risk.TopicTransactions, read *snapshot.ProducerRead) {
+func (b builder) transactions(t *snapshot.Topic, tp *risk.TopicProducers, read *snapshot.ProducerRead) {
+	tt := tp.Transactions
 	var which, what string
 	switch {
 	case tt.Hanging > 0:
@@ -32,7 +33,7 @@ func (b builder) transactions(t *snapshot.Topic, tt risk.TopicTransactions, read
 		return
 	}
 	detail := fmt.Sprintf("%s; the oldest (%s) is %.0f s old", what, oldestTransaction(t.Name, read), tt.OldestAge.Seconds())
-	if lag, parts := lastStableLag(t, read); lag > 0 {
+	if lag, parts := lastStableLag(tp); lag > 0 {
 		detail += fmt.Sprintf("; read_committed consumers cannot see %d messages on partitions %s", lag, ids(parts))
 	}
 	b.add(Finding{Kind: KindTopic, Subject: t.Name, Topic: t.Name, Risk: which, Detail: detail})
@@ -57,14 +58,13 @@ func oldestTransaction(topic string, read *snapshot.ProducerRead) string {
 	return fmt.Sprintf("transactional.id %q", oldest.ID)
 }
 
-// lastStableLag adds up the topic's last stable offset lag
-// (risk.LastStableLag) and lists the partitions that have one.
-func lastStableLag(t *snapshot.Topic, read *snapshot.ProducerRead) (lag int64, parts []int32) {
-	pp := read.Partitions[t.Name]
-	for _, p := range t.Partitions {
-		if l, ok := risk.LastStableLag(pp[p.ID]); ok && l > 0 {
-			lag += l
-			parts = append(parts, p.ID)
+// lastStableLag adds up the topic's last stable offset lags and lists the
+// partitions that have one.
+func lastStableLag(tp *risk.TopicProducers) (lag int64, parts []int32) {
+	for _, ls := range tp.LastStable {
+		if ls.Lag > 0 {
+			lag += ls.Lag
+			parts = append(parts, ls.Partition)
 		}
 	}
 	return lag, parts
