@@ -1,11 +1,8 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -80,20 +77,7 @@ func TestBadInputNamesFlagOrLine(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			var stdout, stderr bytes.Buffer
-			code := run(context.Background(), c.args, &stdout, &stderr, noEnv)
-			if code != 2 {
-				t.Fatalf("exit status %d, want 2; stderr: %s", code, stderr.String())
-			}
-			out := strings.TrimSpace(stderr.String())
-			if strings.Contains(out, "\n") {
-				t.Errorf("want one line, got:\n%s", out)
-			}
-			for _, w := range c.want {
-				if !strings.Contains(out, w) {
-					t.Errorf("stderr %q does not name %q", out, w)
-				}
-			}
+			wantUsageError(t, c.args, c.want...)
 		})
 	}
 }

@@ -32,15 +32,7 @@ func TestCanaryFlagsExitWithStatus2(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
-			var stdout, stderr bytes.Buffer
-			code := run(context.Background(), c.args, &stdout, &stderr, noEnv)
-			if code != 2 {
-				t.Fatalf("exit status %d, want 2; stderr: %s", code, stderr.String())
-			}
-			out := strings.TrimSpace(stderr.String())
-			if strings.Count(out, "\n") != 0 || !strings.Contains(out, c.want) {
-				t.Errorf("stderr %q: want one line naming %q", out, c.want)
-			}
+			wantUsageError(t, c.args, c.want)
 		})
 	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -29,14 +28,7 @@ func TestBadConsumerFlagsExitWithStatus2(t *testing.T) {
 		{[]string{"--group.retention-refresh=later"}, "group.retention-refresh"},
 	} {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
-			var stdout, stderr bytes.Buffer
-			if code := run(context.Background(), c.args, &stdout, &stderr, noEnv); code != 2 {
-				t.Fatalf("exit status %d, want 2; stderr: %s", code, stderr.String())
-			}
-			out := strings.TrimSpace(stderr.String())
-			if strings.Count(out, "\n") != 0 || !strings.Contains(out, c.want) {
-				t.Fatalf("stderr %q: want one line naming %q", out, c.want)
-			}
+			wantUsageError(t, c.args, c.want)
 		})
 	}
 }

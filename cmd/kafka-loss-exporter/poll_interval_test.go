@@ -1,9 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"strings"
 	"testing"
 	"time"
 
@@ -12,13 +9,7 @@ import (
 )
 
 func TestNegativeFastIntervalExitsWithStatus2(t *testing.T) {
-	var stdout, stderr bytes.Buffer
-	if code := run(context.Background(), []string{"--poll.fast-interval=-1s"}, &stdout, &stderr, noEnv); code != 2 {
-		t.Fatalf("exit status %d, want 2; stderr: %s", code, stderr.String())
-	}
-	if out := strings.TrimSpace(stderr.String()); strings.Count(out, "\n") != 0 || !strings.Contains(out, "--poll.fast-interval must not be negative") {
-		t.Fatalf("want one line naming --poll.fast-interval, got %q", out)
-	}
+	wantUsageError(t, []string{"--poll.fast-interval=-1s"}, "--poll.fast-interval must not be negative")
 }
 
 func TestNextPollInterval(t *testing.T) {

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,18 +25,7 @@ func TestBadRiskConfigExitsWithStatus2(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
-			var stdout, stderr bytes.Buffer
-			code := run(context.Background(), c.args, &stdout, &stderr, noEnv)
-			if code != 2 {
-				t.Fatalf("exit status %d, want 2; stderr: %s", code, stderr.String())
-			}
-			out := strings.TrimSpace(stderr.String())
-			if strings.Contains(out, "\n") {
-				t.Errorf("want one line, got:\n%s", out)
-			}
-			if !strings.Contains(out, c.want) {
-				t.Errorf("stderr %q does not contain %q", out, c.want)
-			}
+			wantUsageError(t, c.args, c.want)
 		})
 	}
 }
