@@ -14,10 +14,7 @@ import (
 )
 
 func TestCanaryFlagsExitWithStatus2(t *testing.T) {
-	cases := []struct {
-		args []string
-		want string
-	}{
+	wantUsageErrors(t, []usageCase{
 		{[]string{"--canary.interval=often"}, "canary.interval"},
 		{[]string{"--canary.interval=1ms"}, "--canary.interval"},
 		{[]string{"--canary.loss-timeout=-1s"}, "--canary.loss-timeout"},
@@ -29,12 +26,7 @@ func TestCanaryFlagsExitWithStatus2(t *testing.T) {
 		{[]string{"--canary.replication-factor=three"}, "canary.replication-factor"},
 		{[]string{"--canary.min-insync-replicas=0"}, "--canary.min-insync-replicas"},
 		{[]string{"--canary.partitions=-2"}, "--canary.partitions"},
-	}
-	for _, c := range cases {
-		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
-			wantUsageError(t, c.args, c.want)
-		})
-	}
+	})
 }
 
 func parseCanaryFlags(t *testing.T, args ...string) *canaryFlags {

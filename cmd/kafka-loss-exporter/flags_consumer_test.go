@@ -14,10 +14,7 @@ import (
 )
 
 func TestBadConsumerFlagsExitWithStatus2(t *testing.T) {
-	for _, c := range []struct {
-		args []string
-		want string
-	}{
+	wantUsageErrors(t, []usageCase{
 		{[]string{"--group.filter=("}, "--group.filter"},
 		{[]string{"--group.exclude=[a-"}, "--group.exclude"},
 		{[]string{"--lag.granularity=group"}, "--lag.granularity"},
@@ -26,11 +23,7 @@ func TestBadConsumerFlagsExitWithStatus2(t *testing.T) {
 		{[]string{"--group.status-window=1"}, "--group.status-window"},
 		{[]string{"--group.retention-refresh=0s"}, "--group.retention-refresh"},
 		{[]string{"--group.retention-refresh=later"}, "group.retention-refresh"},
-	} {
-		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
-			wantUsageError(t, c.args, c.want)
-		})
-	}
+	})
 }
 
 func TestDeprecatedRetentionRefreshWarnsOnce(t *testing.T) {

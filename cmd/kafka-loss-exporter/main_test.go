@@ -41,10 +41,7 @@ func TestBadInputExitsWithStatus2(t *testing.T) {
 	if err := os.WriteFile(badWebConfig, []byte("tls_server_config:\n  cert_file: /nonexistent.pem\n  nope: 1\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cases := []struct {
-		args []string
-		want string
-	}{
+	wantUsageErrors(t, []usageCase{
 		{[]string{"--no-such-flag"}, "unknown long flag '--no-such-flag'"},
 		{[]string{"--poll.interval=soon"}, "poll.interval"},
 		{[]string{"--poll.interval=0s"}, "--poll.interval"},
@@ -59,12 +56,7 @@ func TestBadInputExitsWithStatus2(t *testing.T) {
 		{[]string{"--kafka.sasl.mechanism=plain", "--kafka.sasl.username=u"}, "KAFKA_LOSS_EXPORTER_SASL_PASSWORD"},
 		{[]string{"--web.config.file=" + badWebConfig}, "--web.config.file"},
 		{[]string{"--web.telemetry-path=metrics"}, "--web.telemetry-path"},
-	}
-	for _, c := range cases {
-		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
-			wantUsageError(t, c.args, c.want)
-		})
-	}
+	})
 }
 
 func TestSecretNeverLogged(t *testing.T) {

@@ -3,7 +3,6 @@ package main
 import (
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -13,19 +12,11 @@ func TestBadRiskConfigExitsWithStatus2(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("min_replication_factor: 3\nexemptions:\n  - topics: test-.*\n    min_insync_replica: 1\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cases := []struct {
-		args []string
-		want string
-	}{
+	wantUsageErrors(t, []usageCase{
 		{[]string{"--risk.config=" + bad}, "--risk.config: " + bad + `:4: exemption 1: unknown key "min_insync_replica" (did you mean "min_insync_replicas"?)`},
 		{[]string{"--risk.config=" + filepath.Join(dir, "missing.yml")}, "--risk.config: open " + filepath.Join(dir, "missing.yml")},
 		{[]string{"--config.poll.interval=0s"}, "--config.poll.interval must be positive"},
 		{[]string{"--config.poll.interval=often"}, "config.poll.interval"},
 		{[]string{"--producers.poll.interval=-1s"}, "--producers.poll.interval must not be negative"},
-	}
-	for _, c := range cases {
-		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
-			wantUsageError(t, c.args, c.want)
-		})
-	}
+	})
 }

@@ -25,3 +25,19 @@ func wantUsageError(t *testing.T, args []string, want ...string) {
 		}
 	}
 }
+
+// usageCase is command-line arguments the command must refuse, and a text
+// its one-line error contains.
+type usageCase struct {
+	args []string
+	want string
+}
+
+// wantUsageErrors runs wantUsageError on each case, as a subtest named by
+// its arguments.
+func wantUsageErrors(t *testing.T, cases []usageCase) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) { wantUsageError(t, c.args, c.want) })
+	}
+}
