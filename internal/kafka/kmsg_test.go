@@ -16,6 +16,18 @@ import (
 // that has read its metadata, and that metadata.
 func kfakeClient(t *testing.T, version string, opts ...kfake.Opt) (*Client, *sarama.MetadataResponse) {
 	t.Helper()
+	c := startKfake(t, version, opts...)
+	md, err := c.Metadata(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, md
+}
+
+// startKfake starts an in-process cluster with opts and returns a client of
+// it under the given version cap, closed when the test ends.
+func startKfake(t *testing.T, version string, opts ...kfake.Opt) *Client {
+	t.Helper()
 	fake, err := kfake.NewCluster(opts...)
 	if err != nil {
 		t.Fatal(err)
@@ -26,12 +38,8 @@ func kfakeClient(t *testing.T, version string, opts ...kfake.Opt) (*Client, *sar
 		t.Fatal(err)
 	}
 	c := NewClient(conf, fake.ListenAddrs(), nil)
-	t.Cleanup(func() { c.Close() })
-	md, err := c.Metadata(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c, md
+	t.Cleanup(func() { _ = c.Close() })
+	return c
 }
 
 // TestOnBrokerKmsgSendsToTheNamedBrokerAndCounts sends a franz-go request to

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/IBM/sarama"
 	"github.com/go-kit/log"
@@ -58,17 +57,7 @@ func (l *syncLog) String() string {
 
 func newTestClient(t *testing.T, version string, opts ...kfake.Opt) (*Client, *syncLog) {
 	t.Helper()
-	fake, err := kfake.NewCluster(append([]kfake.Opt{kfake.NumBrokers(1)}, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(fake.Close)
-	conf, err := Options{Servers: fake.ListenAddrs(), Version: version, Timeout: 5 * time.Second}.SaramaConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := NewClient(conf, fake.ListenAddrs(), nil)
-	t.Cleanup(func() { _ = c.Close() })
+	c := startKfake(t, version, append([]kfake.Opt{kfake.NumBrokers(1)}, opts...)...)
 	logs := &syncLog{}
 	c.SetLogger(logs)
 	if _, err := c.Metadata(context.Background()); err != nil {
