@@ -35,7 +35,7 @@ fi
 rc=0
 # test/scale needs no Kafka: it runs with the unit tests (make unit).
 # shellcheck disable=SC2046,SC2086 # one argument per package; GOTESTFLAGS is a list
-go test -race -count=1 -timeout 25m ${GOTESTFLAGS:-} ./test/security/ $(go list ./test/... | grep -v -e '/test/security$' -e '/test/scale$' -e '/test/matrix$') || rc=$?
+go test -race -count=1 -timeout 40m ${GOTESTFLAGS:-} ./test/security/ $(go list ./test/... | grep -v -e '/test/security$' -e '/test/scale$' -e '/test/matrix$') || rc=$?
 
 if [ -n "$matrix_pid" ]; then
   mrc=0
