@@ -2,6 +2,7 @@ package fetch
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -37,28 +38,32 @@ func NewControllerQuorum(client *kafka.Client) *ControllerQuorum {
 // Name implements Step.
 func (q *ControllerQuorum) Name() string { return CollectorControllerQuorum }
 
-// Run implements Step. It asks the live brokers in order until one answers,
-// so a broker that went down since Metadata costs one failed request.
+// Run implements Step: one DescribeQuorum per poll, to the first live broker
+// that answers the exporter. The broker forwards it to the active
+// controller; when that controller hangs, the forwarded request hangs too
+// and says nothing about the broker asked. So the request gets a deadline of
+// its own, a third of the request timeout (a healthy quorum answers in
+// milliseconds): it is the caller's deadline, which marks no broker
+// unresponsive, and a poll with a hung controller costs at most that third
+// on top of the hung broker's one request timeout.
 func (q *ControllerQuorum) Run(ctx context.Context, s *snapshot.Snapshot) error {
-	var errs []error
 	for _, b := range s.Brokers {
-		quorum, err := q.describe(ctx, b.ID)
+		if !q.client.Responding(b.ID) {
+			continue
+		}
+		qctx, cancel := context.WithTimeout(ctx, q.client.RequestTimeout()/3)
+		quorum, err := q.describe(qctx, b.ID)
+		cancel()
 		if kafka.IsUnsupported(err) {
 			return nil
 		}
-		if err == nil {
-			s.Quorum = quorum
-			return nil
+		if err != nil {
+			return fmt.Errorf("DescribeQuorum: %w", err)
 		}
-		errs = append(errs, err)
-		if ctx.Err() != nil {
-			break
-		}
-	}
-	if len(errs) == 0 {
+		s.Quorum = quorum
 		return nil
 	}
-	return fmt.Errorf("DescribeQuorum: %w", kafka.JoinErrors(errs))
+	return errors.New("DescribeQuorum: no live broker answers the exporter")
 }
 
 func (q *ControllerQuorum) describe(ctx context.Context, broker int32) (*snapshot.Quorum, error) {

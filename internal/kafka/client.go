@@ -78,6 +78,10 @@ func NewClient(conf *sarama.Config, bootstrap []string, reg prometheus.Registere
 // requestTimeout bounds one request, whatever is left of the poll.
 func (c *Client) requestTimeout() time.Duration { return c.conf.Net.ReadTimeout }
 
+// RequestTimeout is the time one request may take before the broker is
+// judged unresponsive (Options.Timeout).
+func (c *Client) RequestTimeout() time.Duration { return c.requestTimeout() }
+
 // Version is the configured Kafka version cap (the newest version sarama
 // knows when none is configured); requests go out at the highest version
 // both the cap and the broker allow (versions.go).
