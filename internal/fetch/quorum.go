@@ -2,7 +2,6 @@ package fetch
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -38,32 +37,24 @@ func NewControllerQuorum(client *kafka.Client) *ControllerQuorum {
 // Name implements Step.
 func (q *ControllerQuorum) Name() string { return CollectorControllerQuorum }
 
-// Run implements Step: one DescribeQuorum per poll, to the first live broker
-// that answers the exporter. The broker forwards it to the active
-// controller; when that controller hangs, the forwarded request hangs too
-// and says nothing about the broker asked. So the request gets a deadline of
-// its own, a third of the request timeout (a healthy quorum answers in
-// milliseconds): it is the caller's deadline, which marks no broker
-// unresponsive, and a poll with a hung controller costs at most that third
-// on top of the hung broker's one request timeout.
+// Run implements Step: one DescribeQuorum per poll, to a broker that
+// answers the exporter (forwarder), bounded by forwardedDeadline.
 func (q *ControllerQuorum) Run(ctx context.Context, s *snapshot.Snapshot) error {
-	for _, b := range s.Brokers {
-		if !q.client.Responding(b.ID) {
-			continue
-		}
-		qctx, cancel := context.WithTimeout(ctx, q.client.RequestTimeout()/3)
-		quorum, err := q.describe(qctx, b.ID)
-		cancel()
-		if kafka.IsUnsupported(err) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("DescribeQuorum: %w", err)
-		}
-		s.Quorum = quorum
+	broker, err := forwarder(q.client, s)
+	if err != nil {
+		return fmt.Errorf("DescribeQuorum: %w", err)
+	}
+	qctx, cancel := forwardedDeadline(ctx, q.client)
+	defer cancel()
+	quorum, err := q.describe(qctx, broker)
+	if kafka.IsUnsupported(err) {
 		return nil
 	}
-	return errors.New("DescribeQuorum: no live broker answers the exporter")
+	if err != nil {
+		return fmt.Errorf("DescribeQuorum: %w", err)
+	}
+	s.Quorum = quorum
+	return nil
 }
 
 func (q *ControllerQuorum) describe(ctx context.Context, broker int32) (*snapshot.Quorum, error) {

@@ -21,7 +21,8 @@ const reassignmentsTimeoutMillis = 5000
 
 // Reassignments is the step that lists the ongoing partition reassignments
 // with one ListPartitionReassignments request to the controller (Metadata's
-// controller id; KRaft brokers forward it). It goes through franz-go:
+// controller id; KRaft brokers forward it to the active controller, so it
+// is bounded like every forwarded request: forwarder, forwardedDeadline). It goes through franz-go:
 // sarama's request always sends a topic list, and only a null list asks
 // for every reassignment.
 type Reassignments struct {
@@ -37,10 +38,16 @@ func (r *Reassignments) Name() string { return CollectorReassignments }
 // Run implements Step. A broker without the API (before Kafka 2.4) leaves
 // s.ReassignmentsKnown false without failing the step.
 func (r *Reassignments) Run(ctx context.Context, s *snapshot.Snapshot) error {
+	broker, err := forwarder(r.client, s)
+	if err != nil {
+		return fmt.Errorf("partition reassignments: %w", err)
+	}
 	req := kmsg.NewPtrListPartitionReassignmentsRequest()
 	req.TimeoutMillis = reassignmentsTimeoutMillis
 	req.Topics = nil // every ongoing reassignment
-	resp, err := r.client.OnBrokerKmsg(ctx, askBroker(s), req)
+	rctx, cancel := forwardedDeadline(ctx, r.client)
+	defer cancel()
+	resp, err := r.client.OnBrokerKmsg(rctx, broker, req)
 	if errors.Is(err, kafka.ErrUnsupportedAPI) {
 		return nil
 	}
