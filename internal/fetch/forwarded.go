@@ -30,11 +30,11 @@ func forwarder(client *kafka.Client, s *snapshot.Snapshot) (int32, error) {
 
 // forwardedDeadline bounds a forwarded request. When the active controller
 // hangs, the forwarded request hangs too and says nothing of the broker
-// asked; so it gets a deadline of its own, a third of the request timeout
+// asked; so it gets a deadline of its own, a sixth of the request timeout
 // (a healthy controller answers in milliseconds). It is the caller's
 // deadline, which marks no broker unresponsive, and a poll with a hung
-// controller costs at most that third on top of the hung broker's one
-// request timeout.
+// controller costs at most a third of the request timeout (two forwarded
+// requests) on top of the hung broker's one request timeout.
 func forwardedDeadline(ctx context.Context, client *kafka.Client) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, client.RequestTimeout()/3)
+	return context.WithTimeout(ctx, client.RequestTimeout()/6)
 }

@@ -17,10 +17,14 @@ import (
 // is only reopened when a request needs it), so two samples can differ by
 // up to 3 descriptors and, at about 3 goroutines per sarama connection plus
 // HTTP server goroutines, by about 12 goroutines, without anything leaking.
+// The requests sarama lacks (DescribeQuorum, ListPartitionReassignments,
+// DescribeTopicPartitions, OffsetForLeaderEpoch) go through a franz-go
+// client per broker, a second connection per broker that opens when a
+// request first needs it: 3 more descriptors may differ.
 // A leak of one connection per failed poll exceeds both within the ten or
 // more failed polls each fault test provokes.
 const (
-	fdTolerance        = 4
+	fdTolerance        = 7
 	goroutineTolerance = 12
 	// leakSettle is how long the counts may take to come back: a
 	// connection abandoned by a timed-out poll closes when its request

@@ -40,7 +40,7 @@
 #                         (for example offsets.retention.minutes=1)
 #   KLE_KAFKA_JVM_OPTS    JVM options of each node (default: small heap, serial
 #                         GC, C1 only)
-#   KLE_KAFKA_START_TIMEOUT  seconds to wait for readiness (default 150; `start` restarts a node that is not ready by then once and waits again)
+#   KLE_KAFKA_START_TIMEOUT  seconds to wait for readiness (default 150; `start` and `start-node` restart a node that is not ready by then once and wait again)
 #   KLE_KAFKA_STOP_TIMEOUT   seconds before SIGKILL on stop (default 20)
 #   KLE_KAFKA_WATCH_PID   if set on start: a watchdog stops the cluster when
 #                         that process is gone (KLE_KAFKA_WATCH_ACTION=destroy
@@ -811,8 +811,16 @@ cmd_start_node() {
 	offset="$(log_size "$id")"
 	launch_node "$id" "$libs"
 	if ! wait_ready "$id:$offset"; then
+		# As in start: a node that runs but is never unfenced on a loaded
+		# machine joins when restarted once.
+		log "restarting node $id once: not ready in time"
 		stop_nodes TERM "$id" >/dev/null
-		die "node $id did not become ready; stopped it again"
+		offset="$(log_size "$id")"
+		launch_node "$id" "$libs"
+		if ! wait_ready "$id:$offset"; then
+			stop_nodes TERM "$id" >/dev/null
+			die "node $id did not become ready; stopped it again"
+		fi
 	fi
 	echo "node $id running (port $(broker_port "$id"))"
 }
